@@ -1,0 +1,246 @@
+// Reads the opening <stream:stream ...> tag of an XMPP stream, incrementally.
+// RFC 6120 §4.2 https://www.rfc-editor.org/rfc/rfc6120#section-4.2 (opening a
+// stream) and §4.7 https://www.rfc-editor.org/rfc/rfc6120#section-4.7 (its
+// attributes), read as XML 1.0 with namespaces.
+//
+// The proxies hand over the whole buffer read so far on every call, and a
+// client may send its header a byte at a time: the scan keeps its place in
+// `HeaderScan` and reads each byte once, so a header costs time linear in its
+// length however it is split.
+import { attributeValue, isNameChar, isNameStart, isSpace } from './xml';
+
+/** The scan is not finished: more bytes are needed. */
+export const MORE = 0;
+/** A whole start tag was read. */
+export const HEADER = 1;
+/** Not an XML document: the first bytes are something else (HTTP, TLS, ...). */
+export const NOT_XML = 2;
+/** XML that XMPP forbids: a DTD, comment or processing instruction
+ * (RFC 6120 §11.1 https://www.rfc-editor.org/rfc/rfc6120#section-11.1), or an
+ * entity other than the predefined ones. */
+export const RESTRICTED_XML = 3;
+/** Not well-formed XML. */
+export const MALFORMED = 4;
+/** No end of the start tag within the header limit. */
+export const TOO_LONG = 5;
+
+const STEP_START = 0;
+const STEP_DECL = 1;
+const STEP_DECL_BODY = 2;
+const STEP_MISC = 3;
+const STEP_ELEMENT_NAME = 4;
+const STEP_ATTR_GAP = 5;
+const STEP_ATTR_NAME = 6;
+const STEP_EQUALS = 7;
+const STEP_QUOTE = 8;
+const STEP_VALUE = 9;
+const STEP_EMPTY_END = 10;
+const STEP_DONE = 11;
+
+const XML_DECL = '<?xml';
+
+export interface HeaderScan {
+  /** Largest number of bytes the header may take, declaration included. */
+  limit: number;
+  step: number;
+  /** Next byte to read. */
+  pos: number;
+  /** Where the token being read began. */
+  mark: number;
+  /** White space was seen since the last attribute (XML requires it). */
+  spaced: boolean;
+  quote: string;
+  attrName: string;
+  /** Qualified name of the element. */
+  element: string;
+  /** Attribute values by name, each name behind a '=' so that no name can
+   * collide with an object's own properties. */
+  attrs: Record<string, string>;
+  outcome: number;
+  /** Bytes up to the end of the start tag, once it is read. */
+  end: number;
+}
+
+export function newHeaderScan(limit: number): HeaderScan {
+  return {
+    limit, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
+    element: '', attrs: {}, outcome: MORE, end: 0,
+  };
+}
+
+/** The value of attribute `name` (decoded), or undefined. */
+export function attribute(scan: HeaderScan, name: string): string | undefined {
+  return scan.attrs['=' + name];
+}
+
+function fail(scan: HeaderScan, outcome: number): number {
+  scan.outcome = outcome;
+  scan.step = STEP_DONE;
+  return outcome;
+}
+
+/** The encoding named in an XML declaration must be UTF-8 for XMPP
+ * (RFC 6120 §11.6 https://www.rfc-editor.org/rfc/rfc6120#section-11.6). */
+function declarationIsUtf8(body: string): boolean {
+  const at = body.indexOf('encoding');
+  if (at < 0) return true;
+  let i = at + 8;
+  while (i < body.length && isSpace(body.charCodeAt(i))) i++;
+  if (body.charCodeAt(i) !== 0x3d) return false; // '='
+  i++;
+  while (i < body.length && isSpace(body.charCodeAt(i))) i++;
+  const quote = body.charAt(i);
+  if (quote !== '"' && quote !== "'") return false;
+  const close = body.indexOf(quote, i + 1);
+  if (close < 0) return false;
+  const name = body.substring(i + 1, close).toLowerCase();
+  return name === 'utf-8' || name === 'utf8';
+}
+
+/**
+ * Reads on from where the last call stopped. `buf` is everything the client
+ * has sent so far (a byte string); each call must pass the previous `buf`
+ * extended, never changed. Returns MORE, HEADER or one of the failures, and
+ * keeps returning it once decided.
+ */
+export function scanHeader(scan: HeaderScan, whole: string): number {
+  if (scan.step === STEP_DONE) return scan.outcome;
+  // Bytes beyond the limit are never read: a header that needs them is too long.
+  const buf = whole.length > scan.limit ? whole.substring(0, scan.limit) : whole;
+  const len = buf.length;
+  let pos = scan.pos;
+  let step = scan.step;
+  while (true) {
+    if (step === STEP_START) {
+      // An optional UTF-8 byte order mark (https://www.w3.org/TR/xml/#sec-guessing).
+      if (len === 0) break;
+      if (buf.charCodeAt(0) === 0xef) {
+        const n = len < 3 ? len : 3;
+        for (let i = 1; i < n; i++) {
+          if (buf.charCodeAt(i) !== (i === 1 ? 0xbb : 0xbf)) return fail(scan, NOT_XML);
+        }
+        if (len < 3) break;
+        pos = 3;
+      }
+      step = STEP_DECL;
+    } else if (step === STEP_DECL) {
+      // XMLDecl, only at the very start: '<?xml' S ... '?>'
+      let matched = 0;
+      while (matched < 6 && pos + matched < len) {
+        const b = buf.charCodeAt(pos + matched);
+        if (matched < 5 ? b !== XML_DECL.charCodeAt(matched) : !isSpace(b)) break;
+        matched++;
+      }
+      if (matched === 6) {
+        pos += 6;
+        scan.mark = pos;
+        step = STEP_DECL_BODY;
+      } else if (pos + matched < len) {
+        step = STEP_MISC; // not a declaration; the element (or junk) follows
+      } else {
+        break; // could still become a declaration
+      }
+    } else if (step === STEP_DECL_BODY) {
+      const close = buf.indexOf('?>', pos);
+      const angle = buf.indexOf('<', pos);
+      if (angle >= 0 && (close < 0 || angle < close)) return fail(scan, MALFORMED);
+      if (close < 0) {
+        pos = len > pos + 1 ? len - 1 : pos; // a '?' at the end may be followed by '>'
+        break;
+      }
+      if (!declarationIsUtf8(buf.substring(scan.mark, close))) return fail(scan, MALFORMED);
+      pos = close + 2;
+      step = STEP_MISC;
+    } else if (step === STEP_MISC) {
+      // Misc*: white space before the element. Comments and PIs are restricted.
+      while (pos < len && isSpace(buf.charCodeAt(pos))) pos++;
+      if (pos >= len) break;
+      if (buf.charCodeAt(pos) !== 0x3c) return fail(scan, NOT_XML); // '<'
+      if (pos + 1 >= len) break;
+      const next = buf.charCodeAt(pos + 1);
+      if (next === 0x21 || next === 0x3f) return fail(scan, RESTRICTED_XML); // '<!', '<?'
+      if (!isNameStart(next)) return fail(scan, MALFORMED);
+      pos += 1;
+      scan.mark = pos;
+      step = STEP_ELEMENT_NAME;
+    } else if (step === STEP_ELEMENT_NAME || step === STEP_ATTR_NAME) {
+      while (pos < len && isNameChar(buf.charCodeAt(pos))) pos++;
+      if (pos >= len) break;
+      const name = buf.substring(scan.mark, pos);
+      if (step === STEP_ELEMENT_NAME) {
+        scan.element = name;
+        scan.spaced = false;
+        step = STEP_ATTR_GAP;
+      } else {
+        scan.attrName = name;
+        step = STEP_EQUALS;
+      }
+    } else if (step === STEP_ATTR_GAP) {
+      while (pos < len && isSpace(buf.charCodeAt(pos))) {
+        pos++;
+        scan.spaced = true;
+      }
+      if (pos >= len) break;
+      const b = buf.charCodeAt(pos);
+      if (b === 0x3e) { // '>'
+        pos++;
+        scan.end = pos;
+        scan.pos = pos;
+        return fail(scan, HEADER);
+      }
+      if (b === 0x2f) { // '/': an empty element, "<stream:stream/>"
+        pos++;
+        step = STEP_EMPTY_END;
+      } else if (isNameStart(b) && scan.spaced) {
+        scan.mark = pos;
+        step = STEP_ATTR_NAME;
+      } else {
+        return fail(scan, MALFORMED);
+      }
+    } else if (step === STEP_EMPTY_END) {
+      if (pos >= len) break;
+      if (buf.charCodeAt(pos) !== 0x3e) return fail(scan, MALFORMED);
+      pos++;
+      scan.end = pos;
+      scan.pos = pos;
+      return fail(scan, HEADER);
+    } else if (step === STEP_EQUALS || step === STEP_QUOTE) {
+      // Eq ::= S? '=' S?, then the opening quote.
+      while (pos < len && isSpace(buf.charCodeAt(pos))) pos++;
+      if (pos >= len) break;
+      const b = buf.charCodeAt(pos);
+      if (step === STEP_EQUALS) {
+        if (b !== 0x3d) return fail(scan, MALFORMED);
+        step = STEP_QUOTE;
+      } else {
+        if (b !== 0x22 && b !== 0x27) return fail(scan, MALFORMED);
+        scan.quote = buf.charAt(pos);
+        scan.mark = pos + 1;
+        step = STEP_VALUE;
+      }
+      pos++;
+    } else {
+      // STEP_VALUE: AttValue. '>' may stand inside it; '<' may not.
+      const close = buf.indexOf(scan.quote, pos);
+      if (close < 0) {
+        if (buf.indexOf('<', pos) >= 0) return fail(scan, MALFORMED);
+        pos = len;
+        break;
+      }
+      const raw = buf.substring(scan.mark, close);
+      if (raw.indexOf('<') >= 0) return fail(scan, MALFORMED);
+      const value = attributeValue(raw);
+      if (value === undefined) return fail(scan, RESTRICTED_XML);
+      const key = '=' + scan.attrName;
+      if (scan.attrs[key] !== undefined) return fail(scan, MALFORMED); // https://www.w3.org/TR/xml/#uniqattspec
+      scan.attrs[key] = value;
+      pos = close + 1;
+      scan.spaced = false;
+      step = STEP_ATTR_GAP;
+    }
+  }
+  scan.pos = pos;
+  scan.step = step;
+  if (len >= scan.limit) return fail(scan, TOO_LONG);
+  return MORE;
+}

@@ -1,0 +1,100 @@
+// From a stream header to the key the proxy hashes on.
+import { HEADER, HeaderScan, MALFORMED, NOT_XML, RESTRICTED_XML, TOO_LONG, attribute } from './header';
+import { bareJidString, parseBareJid } from './jid';
+
+/** RFC 6120 §4.8.1 https://www.rfc-editor.org/rfc/rfc6120#section-4.8.1 */
+export const STREAMS_NS = 'http://etherx.jabber.org/streams';
+
+/** The content namespaces (RFC 6120 §4.8.2, XEP-0114 §3). */
+export const CLIENT_NS = 'jabber:client';
+export const SERVER_NS = 'jabber:server';
+export const COMPONENT_NS = 'jabber:component:accept';
+
+export const POLICY_BARE = 'bare';
+export const POLICY_DOMAIN = 'domain';
+
+export const BY_FROM = 'from';
+export const BY_TO = 'to';
+export const BY_ADDR = 'addr';
+
+export interface Route {
+  /** What the proxy hashes on (a byte string: UTF-8). */
+  key: string;
+  /** 'from', 'to' or 'addr': what gave the key. */
+  routeBy: string;
+  /** Normalised bare JID from the 'from' attribute, or ''. */
+  from: string;
+  /** Normalised domain from the 'to' attribute, or ''. */
+  to: string;
+  /** Why: 'client', 'server', 'component', or what kept the bytes from being
+   * read as a stream header ('not-xml', 'malformed', 'too-long', ...). */
+  stream: string;
+}
+
+export function routeByAddress(address: string, why: string): Route {
+  return { key: address, routeBy: BY_ADDR, from: '', to: '', stream: why };
+}
+
+/** The namespace the element's prefix is bound to, in the tag itself (the
+ * stream element is the root: no outer declarations are in scope).
+ * https://www.w3.org/TR/xml-names/#ns-qualnames */
+function elementNamespace(scan: HeaderScan): { local: string; ns: string | undefined } | undefined {
+  const colon = scan.element.indexOf(':');
+  if (colon < 0) return { local: scan.element, ns: attribute(scan, 'xmlns') };
+  const prefix = scan.element.substring(0, colon);
+  const local = scan.element.substring(colon + 1);
+  if (prefix === '' || local === '' || local.indexOf(':') >= 0) return undefined;
+  return { local, ns: attribute(scan, 'xmlns:' + prefix) };
+}
+
+/**
+ * The route for a finished header scan. RFC 6120 §4.7.1 (from) and §4.7.2 (to)
+ * https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a client's `from` is
+ * its JID (unauthenticated, chosen by the client); `to` is the service domain.
+ */
+export function routeHeader(scan: HeaderScan, policy: string, address: string): Route {
+  if (scan.outcome !== HEADER) return routeByAddress(address, outcomeName(scan.outcome));
+  const name = elementNamespace(scan);
+  if (name === undefined) return routeByAddress(address, 'malformed');
+  if (name.local !== 'stream' || name.ns !== STREAMS_NS) return routeByAddress(address, 'not-stream');
+
+  const fromValue = attribute(scan, 'from');
+  const toValue = attribute(scan, 'to');
+  const fromJid = fromValue === undefined ? undefined : parseBareJid(fromValue);
+  const toJid = toValue === undefined ? undefined : parseBareJid(toValue);
+  const from = fromJid === undefined ? '' : bareJidString(fromJid);
+  const to = toJid === undefined ? '' : toJid.domain;
+
+  // An unprefixed stream element makes the streams namespace the default one,
+  // leaving no content namespace: not a stream anyone can serve.
+  const content = name.ns === attribute(scan, 'xmlns') ? undefined : attribute(scan, 'xmlns');
+  let stream: string;
+  let key = '';
+  let routeBy = BY_ADDR;
+  if (content === CLIENT_NS) {
+    stream = 'client';
+    if (policy === POLICY_DOMAIN) {
+      if (fromJid !== undefined) { key = fromJid.domain; routeBy = BY_FROM; }
+      else if (to !== '') { key = to; routeBy = BY_TO; }
+    } else if (from !== '') {
+      key = from;
+      routeBy = BY_FROM;
+    }
+  } else if (content === SERVER_NS || content === COMPONENT_NS) {
+    stream = content === SERVER_NS ? 'server' : 'component';
+    if (to !== '') { key = to; routeBy = BY_TO; }
+  } else {
+    stream = 'unknown-namespace';
+  }
+  if (routeBy === BY_ADDR) key = address;
+  return { key, routeBy, from, to, stream };
+}
+
+export function outcomeName(outcome: number): string {
+  if (outcome === NOT_XML) return 'not-xml';
+  if (outcome === RESTRICTED_XML) return 'restricted-xml';
+  if (outcome === MALFORMED) return 'malformed';
+  if (outcome === TOO_LONG) return 'too-long';
+  if (outcome === HEADER) return 'header';
+  return 'incomplete';
+}

@@ -1,0 +1,50 @@
+// What both adapters share: options from the proxy's variables, and one
+// connection's routing from the bytes read so far. No I/O: the adapters read.
+import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
+import { POLICY_BARE, POLICY_DOMAIN, Route, routeHeader } from './key';
+
+/** Header limit by default: the bytes up to the end of the stream start tag. */
+export const DEFAULT_HEADER_LIMIT = 8192;
+export const MIN_HEADER_LIMIT = 256;
+export const MAX_HEADER_LIMIT = 65536;
+
+export interface Router {
+  policy: string;
+  scan: HeaderScan;
+}
+
+/** 'domain' or 'bare'; anything else (unset included) is 'bare'. */
+export function parsePolicy(value: string | undefined): string {
+  return value === POLICY_DOMAIN ? POLICY_DOMAIN : POLICY_BARE;
+}
+
+/** A whole number of bytes within [MIN_HEADER_LIMIT, MAX_HEADER_LIMIT];
+ * anything unset or unreadable is the default. */
+export function parseHeaderLimit(value: string | undefined): number {
+  if (value === undefined || value === '' || value.length > 6) return DEFAULT_HEADER_LIMIT;
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const b = value.charCodeAt(i);
+    if (b < 0x30 || b > 0x39) return DEFAULT_HEADER_LIMIT;
+    n = n * 10 + (b - 0x30);
+  }
+  if (n < MIN_HEADER_LIMIT) return MIN_HEADER_LIMIT;
+  if (n > MAX_HEADER_LIMIT) return MAX_HEADER_LIMIT;
+  return n;
+}
+
+export function newRouter(policy: string | undefined, headerLimit: string | undefined): Router {
+  return { policy: parsePolicy(policy), scan: newHeaderScan(parseHeaderLimit(headerLimit)) };
+}
+
+/** Reads on; true once the bytes decide the route. `bytes` is everything the
+ * client sent so far, as a byte string. */
+export function feedRouter(router: Router, bytes: string): boolean {
+  return scanHeader(router.scan, bytes) !== MORE;
+}
+
+/** The route, decided or not: undecided (the client went quiet, or the proxy
+ * stopped waiting) routes by address. */
+export function currentRoute(router: Router, address: string): Route {
+  return routeHeader(router.scan, router.policy, address);
+}

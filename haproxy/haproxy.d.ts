@@ -1,0 +1,21 @@
+// The parts of HAProxy's Lua API (https://docs.haproxy.org/2.6/lua-api/) the
+// adapter uses. Functions on `core` are called with '.', methods with ':'.
+declare interface HaproxyChannel {
+  /** Bytes from `offset`; with `length`, yields until that many arrived, the
+   * channel closed, or inspect-delay ended, and returns at most `length`. */
+  data(offset: number, length?: number): string | undefined;
+}
+declare interface HaproxyFetches {
+  src(): string | undefined;
+}
+declare interface HaproxyTxn {
+  req: HaproxyChannel;
+  f: HaproxyFetches;
+  get_var(name: string): string | undefined;
+  set_var(name: string, value: string): void;
+}
+declare const core: {
+  err: number;
+  register_action(this: void, name: string, kinds: string[], fn: (this: void, txn: HaproxyTxn) => void, args: number): void;
+  log(this: void, level: number, message: string): void;
+} | undefined;

@@ -1,0 +1,51 @@
+// HAProxy adapter: a `tcp-request content lua.jidroute` action that waits for
+// the stream header (within `tcp-request inspect-delay`), lets core/ decide,
+// and sets sess.xmpp_key, sess.xmpp_from, sess.xmpp_to, sess.xmpp_route_by.
+//
+//   global
+//     lua-load /usr/local/lib/jidroute/jidroute.lua
+//   frontend xmpp
+//     tcp-request inspect-delay 5s
+//     tcp-request content lua.jidroute
+//     default_backend xmpp_c2s      # balance hash var(sess.xmpp_key)
+import { Route, routeByAddress } from '../core/key';
+import { Router, currentRoute, feedRouter, newRouter } from '../core/router';
+
+function publish(txn: HaproxyTxn, route: Route): void {
+  txn.set_var('sess.xmpp_key', route.key);
+  txn.set_var('sess.xmpp_route_by', route.routeBy);
+  txn.set_var('sess.xmpp_from', route.from);
+  txn.set_var('sess.xmpp_to', route.to);
+}
+
+/** Reads until core/ can decide. Channel.data(0, n + 1) yields until a byte
+ * more has arrived (or the delay ends, or the client closes) but returns only
+ * n + 1 bytes: take all there is with data(0) then, so that each pass reads
+ * everything new and the loop stays linear. */
+function routeConnection(txn: HaproxyTxn, router: Router, address: string): Route {
+  let bytes = txn.req.data(0) || '';
+  while (!feedRouter(router, bytes)) {
+    const more = txn.req.data(0, bytes.length + 1);
+    if (more === undefined || more.length <= bytes.length) break; // delay over or client done
+    bytes = txn.req.data(0) || more;
+  }
+  return currentRoute(router, address);
+}
+
+function action(this: void, txn: HaproxyTxn): void {
+  let address = '';
+  let route: Route;
+  try {
+    address = txn.f.src() || '';
+    route = routeConnection(txn, newRouter(txn.get_var('sess.xmpp_policy'), txn.get_var('sess.xmpp_header_limit')), address);
+  } catch (e) {
+    if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(e));
+    route = routeByAddress(address, 'error');
+  }
+  publish(txn, route);
+}
+
+if (core !== undefined) core.register_action('jidroute', ['tcp-req'], action, 0);
+
+// For the parity tests, which load this file in a plain Lua interpreter.
+export { newRouter, feedRouter, currentRoute };

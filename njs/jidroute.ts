@@ -1,0 +1,84 @@
+// nginx stream adapter: read the client's first bytes in the preread phase,
+// let core/ decide, publish the route in variables, and hand every byte on.
+//
+//   js_import jidroute from /usr/local/lib/jidroute/jidroute.js;
+//   js_var $xmpp_key; js_var $xmpp_from; js_var $xmpp_to; js_var $xmpp_route_by;
+//   js_preread jidroute.preread;
+/// <reference types="njs-types/ngx_stream_js_module" />
+import { Route, routeByAddress } from '../core/key';
+import { Router, currentRoute, feedRouter, newRouter } from '../core/router';
+
+/** The bytes of a Buffer from `start` on as a byte string (one code unit a
+ * byte), the form core/ reads. In pieces: Function.apply takes only so many
+ * arguments. */
+function byteString(data: Buffer, start: number): string {
+  let out = '';
+  for (let at = start; at < data.length; at += 4096) {
+    const end = at + 4096 < data.length ? at + 4096 : data.length;
+    out += String.fromCharCode.apply(null, data.subarray(at, end) as unknown as number[]);
+  }
+  return out;
+}
+
+/** core/ answers in UTF-8 bytes; nginx writes a variable's text as UTF-8, so
+ * it must get the text those bytes spell (core/ checked they are UTF-8). */
+function text(bytes: string): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes.charCodeAt(i) >= 0x80) { ascii = false; break; }
+  }
+  if (ascii) return bytes;
+  const octets = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) octets[i] = bytes.charCodeAt(i);
+  return new TextDecoder().decode(octets as unknown as ArrayBuffer);
+}
+
+function publish(s: NginxStreamRequest, route: Route): void {
+  const vars = s.variables as Record<string, string | undefined>;
+  vars.xmpp_key = text(route.key);
+  // The other variables are for logs and maps; a config that does not
+  // declare one (js_var) still routes.
+  try {
+    vars.xmpp_route_by = route.routeBy;
+    vars.xmpp_from = text(route.from);
+    vars.xmpp_to = text(route.to);
+  } catch (e) {
+    // not declared: nothing to publish
+  }
+}
+
+function preread(s: NginxStreamRequest): void {
+  const vars = s.variables as Record<string, string | undefined>;
+  const address = vars.remote_addr || '';
+  let router: Router | undefined;
+  let seen = '';
+  let finished = false;
+
+  function finish(route: Route): void {
+    finished = true;
+    s.off('upstream');
+    try {
+      publish(s, route);
+    } catch (e) {
+      s.error('jidroute: cannot set $xmpp_key (declare it with js_var): ' + e);
+    }
+    s.done();
+  }
+
+  s.on('upstream', function (data: Buffer): void {
+    if (finished) return;
+    let route: Route | undefined;
+    try {
+      if (router === undefined) router = newRouter(vars.xmpp_policy, vars.xmpp_header_limit);
+      if (data.length > seen.length) seen += byteString(data, seen.length);
+      if (!feedRouter(router, seen)) return;
+      route = currentRoute(router, address);
+    } catch (e) {
+      s.error('jidroute: unexpected error, routing by address: ' + e);
+      route = routeByAddress(address, 'error');
+    }
+    finish(route);
+  });
+}
+
+export default { preread };
