@@ -3,7 +3,7 @@
 // tests under Node.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
 // njs 0.7.9 (Debian 12) parses ES5 plus some of ES6. esbuild cannot lower to
 // ES5, so these are marked unsupported: the build fails instead of emitting
@@ -93,6 +93,7 @@ function buildLua() {
 }
 
 rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
 await Promise.all([buildNjs(), buildCoreForNode()]);
 buildLua();
 console.log('built dist/jidroute.js, dist/jidroute.lua, dist/core.mjs');

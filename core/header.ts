@@ -7,7 +7,7 @@
 // client may send its header a byte at a time: the scan keeps its place in
 // `HeaderScan` and reads each byte once, so a header costs time linear in its
 // length however it is split.
-import { attributeValue, isNameChar, isNameStart, isSpace } from './xml';
+import { attributeValue, isNameChar, isNameStart, isSpace, isXmlText } from './xml';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -56,6 +56,8 @@ export interface HeaderScan {
   /** Attribute values by name, each name behind a '=' so that no name can
    * collide with an object's own properties. */
   attrs: Record<string, string>;
+  /** Attribute names in the order read. */
+  names: string[];
   outcome: number;
   /** Bytes up to the end of the start tag, once it is read. */
   end: number;
@@ -64,7 +66,7 @@ export interface HeaderScan {
 export function newHeaderScan(limit: number): HeaderScan {
   return {
     limit, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
-    element: '', attrs: {}, outcome: MORE, end: 0,
+    element: '', attrs: {}, names: [], outcome: MORE, end: 0,
   };
 }
 
@@ -79,22 +81,81 @@ function fail(scan: HeaderScan, outcome: number): number {
   return outcome;
 }
 
-/** The encoding named in an XML declaration must be UTF-8 for XMPP
- * (RFC 6120 §11.6 https://www.rfc-editor.org/rfc/rfc6120#section-11.6). */
-function declarationIsUtf8(body: string): boolean {
-  const at = body.indexOf('encoding');
-  if (at < 0) return true;
-  let i = at + 8;
+/** Reads `name` Eq quoted-value at `at` in a declaration body; returns the
+ * value and where it ends, or undefined. */
+function pseudoAttribute(body: string, at: number, name: string): { value: string; end: number } | undefined {
+  if (body.substring(at, at + name.length) !== name) return undefined;
+  let i = at + name.length;
   while (i < body.length && isSpace(body.charCodeAt(i))) i++;
-  if (body.charCodeAt(i) !== 0x3d) return false; // '='
+  if (body.charCodeAt(i) !== 0x3d) return undefined; // '='
   i++;
   while (i < body.length && isSpace(body.charCodeAt(i))) i++;
   const quote = body.charAt(i);
-  if (quote !== '"' && quote !== "'") return false;
+  if (quote !== '"' && quote !== "'") return undefined;
   const close = body.indexOf(quote, i + 1);
-  if (close < 0) return false;
-  const name = body.substring(i + 1, close).toLowerCase();
-  return name === 'utf-8' || name === 'utf8';
+  if (close < 0) return undefined;
+  return { value: body.substring(i + 1, close), end: close + 1 };
+}
+
+/**
+ * XMLDecl after '<?xml' S, up to '?>': version, then optionally encoding,
+ * then optionally standalone, in that order (https://www.w3.org/TR/xml/#NT-XMLDecl).
+ * The encoding must be UTF-8 for XMPP (RFC 6120 §11.6
+ * https://www.rfc-editor.org/rfc/rfc6120#section-11.6).
+ */
+function declarationIsValid(body: string): boolean {
+  const version = pseudoAttribute(body, 0, 'version');
+  if (version === undefined || version.value.substring(0, 2) !== '1.' || version.value.length < 3) return false;
+  let at = version.end;
+  const names = ['encoding', 'standalone'];
+  for (let n = 0; n < names.length; n++) {
+    let i = at;
+    while (i < body.length && isSpace(body.charCodeAt(i))) i++;
+    if (i === at) break; // pseudo-attributes are separated by white space
+    const found = pseudoAttribute(body, i, names[n]);
+    if (found === undefined) continue;
+    const value = found.value.toLowerCase();
+    if (n === 0 && value !== 'utf-8' && value !== 'utf8') return false;
+    if (n === 1 && found.value !== 'yes' && found.value !== 'no') return false;
+    at = found.end;
+  }
+  while (at < body.length && isSpace(body.charCodeAt(at))) at++;
+  return at === body.length;
+}
+
+/**
+ * Namespaces in XML 1.0 (https://www.w3.org/TR/xml-names/): every prefix of an
+ * attribute is declared in the tag (the stream element is the root, nothing
+ * outer is in scope), no prefix is declared empty, and no two attributes share
+ * an expanded name (§6.3).
+ */
+function namespacesAreWellFormed(scan: HeaderScan): boolean {
+  const expanded: Record<string, boolean> = {};
+  for (let n = 0; n < scan.names.length; n++) {
+    const name = scan.names[n];
+    const colon = name.indexOf(':');
+    if (colon < 0) continue;
+    const prefix = name.substring(0, colon);
+    const local = name.substring(colon + 1);
+    if (prefix === '' || local === '' || local.indexOf(':') >= 0) return false;
+    if (prefix === 'xmlns') {
+      if (scan.attrs['=' + name] === '') return false;
+      continue;
+    }
+    const ns = prefix === 'xml' ? 'http://www.w3.org/XML/1998/namespace' : scan.attrs['=xmlns:' + prefix];
+    if (ns === undefined) return false;
+    const key = ns + ' ' + local;
+    if (expanded[key]) return false;
+    expanded[key] = true;
+  }
+  return true;
+}
+
+/** The start tag is complete: the outcome, once namespaces are checked. */
+function finishTag(scan: HeaderScan, pos: number): number {
+  scan.end = pos;
+  scan.pos = pos;
+  return fail(scan, namespacesAreWellFormed(scan) ? HEADER : MALFORMED);
 }
 
 /**
@@ -148,7 +209,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         pos = len > pos + 1 ? len - 1 : pos; // a '?' at the end may be followed by '>'
         break;
       }
-      if (!declarationIsUtf8(buf.substring(scan.mark, close))) return fail(scan, MALFORMED);
+      if (!declarationIsValid(buf.substring(scan.mark, close))) return fail(scan, MALFORMED);
       pos = close + 2;
       step = STEP_MISC;
     } else if (step === STEP_MISC) {
@@ -182,12 +243,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       }
       if (pos >= len) break;
       const b = buf.charCodeAt(pos);
-      if (b === 0x3e) { // '>'
-        pos++;
-        scan.end = pos;
-        scan.pos = pos;
-        return fail(scan, HEADER);
-      }
+      if (b === 0x3e) return finishTag(scan, pos + 1); // '>'
       if (b === 0x2f) { // '/': an empty element, "<stream:stream/>"
         pos++;
         step = STEP_EMPTY_END;
@@ -200,10 +256,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
     } else if (step === STEP_EMPTY_END) {
       if (pos >= len) break;
       if (buf.charCodeAt(pos) !== 0x3e) return fail(scan, MALFORMED);
-      pos++;
-      scan.end = pos;
-      scan.pos = pos;
-      return fail(scan, HEADER);
+      return finishTag(scan, pos + 1);
     } else if (step === STEP_EQUALS || step === STEP_QUOTE) {
       // Eq ::= S? '=' S?, then the opening quote.
       while (pos < len && isSpace(buf.charCodeAt(pos))) pos++;
@@ -228,12 +281,13 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         break;
       }
       const raw = buf.substring(scan.mark, close);
-      if (raw.indexOf('<') >= 0) return fail(scan, MALFORMED);
+      if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return fail(scan, MALFORMED);
       const value = attributeValue(raw);
       if (value === undefined) return fail(scan, RESTRICTED_XML);
       const key = '=' + scan.attrName;
       if (scan.attrs[key] !== undefined) return fail(scan, MALFORMED); // https://www.w3.org/TR/xml/#uniqattspec
       scan.attrs[key] = value;
+      scan.names.push(scan.attrName);
       pos = close + 1;
       scan.spaced = false;
       step = STEP_ATTR_GAP;

@@ -2,7 +2,7 @@
 // header needs. RFC 6120 §11.1 https://www.rfc-editor.org/rfc/rfc6120#section-11.1
 // restricts XMPP to a subset: no comments, processing instructions, DTDs or
 // entities other than the five predefined ones and character references.
-import { encodeUtf8 } from './bytes';
+import { codePointAt, encodeUtf8, utf8Length } from './bytes';
 
 /** S ::= (#x20 | #x9 | #xD | #xA)+  https://www.w3.org/TR/xml/#NT-S */
 export function isSpace(b: number): boolean {
@@ -79,4 +79,25 @@ export function attributeValue(raw: string): string | undefined {
     amp = value.indexOf('&', from);
   }
   return out + value.substring(from);
+}
+
+/** True when `raw` is UTF-8 text of XML Chars only (a document in another
+ * encoding, or with control bytes, is not well-formed). ASCII printable bytes
+ * are passed over without decoding. */
+export function isXmlText(raw: string): boolean {
+  let i = 0;
+  while (i < raw.length) {
+    const b = raw.charCodeAt(i);
+    if (b >= 0x20 && b < 0x80) {
+      i++;
+    } else if (b < 0x80) {
+      if (b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
+      i++;
+    } else {
+      const cp = codePointAt(raw, i);
+      if (cp < 0 || !isXmlChar(cp)) return false;
+      i += utf8Length(cp);
+    }
+  }
+  return true;
 }

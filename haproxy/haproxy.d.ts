@@ -3,7 +3,7 @@
 declare interface HaproxyChannel {
   /** Bytes from `offset`; with `length`, yields until that many arrived, the
    * channel closed, or inspect-delay ended, and returns at most `length`. */
-  data(offset: number, length?: number): string | undefined;
+  data(offset: number, length?: number): string | number | undefined;
 }
 declare interface HaproxyFetches {
   src(): string | undefined;

@@ -18,16 +18,23 @@ function publish(txn: HaproxyTxn, route: Route): void {
   txn.set_var('sess.xmpp_to', route.to);
 }
 
+/** Channel.data answers nil when nothing can come any more, and -1 where
+ * the offset is past the data: both mean no (more) bytes. */
+function received(data: unknown): string {
+  return typeof data === 'string' ? data : '';
+}
+
 /** Reads until core/ can decide. Channel.data(0, n + 1) yields until a byte
  * more has arrived (or the delay ends, or the client closes) but returns only
  * n + 1 bytes: take all there is with data(0) then, so that each pass reads
  * everything new and the loop stays linear. */
 function routeConnection(txn: HaproxyTxn, router: Router, address: string): Route {
-  let bytes = txn.req.data(0) || '';
+  let bytes = received(txn.req.data(0));
   while (!feedRouter(router, bytes)) {
-    const more = txn.req.data(0, bytes.length + 1);
-    if (more === undefined || more.length <= bytes.length) break; // delay over or client done
-    bytes = txn.req.data(0) || more;
+    const more = received(txn.req.data(0, bytes.length + 1));
+    if (more.length <= bytes.length) break; // delay over, or the client is done
+    const all = received(txn.req.data(0));
+    bytes = all.length >= more.length ? all : more;
   }
   return currentRoute(router, address);
 }

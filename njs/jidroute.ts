@@ -10,11 +10,11 @@ import { Router, currentRoute, feedRouter, newRouter } from '../core/router';
 
 /** The bytes of a Buffer from `start` on as a byte string (one code unit a
  * byte), the form core/ reads. In pieces: Function.apply takes only so many
- * arguments. */
+ * arguments (njs 0.7.9 refuses 2048). */
 function byteString(data: Buffer, start: number): string {
   let out = '';
-  for (let at = start; at < data.length; at += 4096) {
-    const end = at + 4096 < data.length ? at + 4096 : data.length;
+  for (let at = start; at < data.length; at += 1024) {
+    const end = at + 1024 < data.length ? at + 1024 : data.length;
     out += String.fromCharCode.apply(null, data.subarray(at, end) as unknown as number[]);
   }
   return out;

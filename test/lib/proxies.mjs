@@ -1,0 +1,77 @@
+// Runs the example configs (njs/nginx.conf, haproxy/haproxy.cfg) as they are,
+// with only their ports and the module's path moved, so that the tests run
+// what users copy.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
+
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const INSTALL_DIR = '/usr/local/lib/jidroute/';
+
+/** Gives every port the config names (listen/bind and 127.0.0.1:N) a free
+ * one; returns the new text and the map from old port to new. */
+export async function movePorts(text, listenPattern) {
+  const ports = new Map();
+  const found = [...text.matchAll(listenPattern), ...text.matchAll(/127\.0\.0\.1:(\d+)/g)];
+  for (const m of found) if (!ports.has(Number(m[1]))) ports.set(Number(m[1]), await freePort());
+  return ports;
+}
+
+export async function prepareNginx(configFile = 'njs/nginx.conf', { edit = (s) => s } = {}) {
+  const dir = tempDir('jidroute-nginx-');
+  mkdirSync(join(dir, 'logs'));
+  let text = readFileSync(join(ROOT, configFile), 'utf8');
+  text = text.split(INSTALL_DIR).join(join(ROOT, 'dist') + '/');
+  const ports = await movePorts(text, /^\s*listen\s+(\d+)/gm);
+  text = text.replace(/^(\s*listen\s+)(\d+)/gm, (_, a, p) => `${a}127.0.0.1:${ports.get(Number(p))}`);
+  text = text.replace(/127\.0\.0\.1:(\d+)/g, (m, p) => (ports.has(Number(p)) ? `127.0.0.1:${ports.get(Number(p))}` : m));
+  text = edit(text);
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, text);
+  return {
+    kind: 'nginx', dir, conf, ports,
+    accessLog: join(dir, 'logs/xmpp.log'),
+    errorLog: join(dir, 'logs/error.log'),
+    command: ['nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;']],
+  };
+}
+
+export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit = (s) => s } = {}) {
+  const dir = tempDir('jidroute-haproxy-');
+  let text = readFileSync(join(ROOT, configFile), 'utf8');
+  text = text.split(INSTALL_DIR).join(join(ROOT, 'dist') + '/');
+  const ports = await movePorts(text, /^\s*bind\s+:(\d+)/gm);
+  text = text.replace(/^(\s*bind\s+):(\d+)/gm, (_, a, p) => `${a}127.0.0.1:${ports.get(Number(p))}`);
+  text = text.replace(/127\.0\.0\.1:(\d+)/g, (m, p) => (ports.has(Number(p)) ? `127.0.0.1:${ports.get(Number(p))}` : m));
+  text = edit(text);
+  const conf = join(dir, 'haproxy.cfg');
+  writeFileSync(conf, text);
+  return {
+    kind: 'haproxy', dir, conf, ports,
+    command: ['haproxy', ['-W', '-db', '-f', conf]],
+  };
+}
+
+/** Starts a prepared proxy and waits for its first listener. */
+export async function startProxy(prepared, { waitPort } = {}) {
+  const [cmd, args] = prepared.command;
+  const proc = startProcess(cmd, args, { cwd: prepared.dir });
+  const port = waitPort ?? [...prepared.ports.values()][0];
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    await proc.stop();
+    throw new Error(`${prepared.kind} did not start: ${proc.output}`);
+  }
+  return {
+    ...prepared,
+    proc,
+    port: (p) => prepared.ports.get(p),
+    /** Everything the proxy logged so far. */
+    log: () => (prepared.kind === 'nginx' ? readIfExists(prepared.accessLog) : proc.output),
+    errors: () => (prepared.kind === 'nginx' ? readIfExists(prepared.errorLog) : proc.output),
+    stop: () => proc.stop(),
+  };
+}
+
+export { sleep };

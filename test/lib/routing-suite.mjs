@@ -1,0 +1,139 @@
+// The routing scenarios every proxy build is held to (nginx and HAProxy, on
+// the host or in containers): the shared vectors end to end, bytes unchanged,
+// one account's devices on one backend, accounts spread, tenants together,
+// non-XMPP forwarded at once, logs free of errors.
+import { loadVectors } from './vectors.mjs';
+import { startBackends, exchange } from './backends.mjs';
+import { waitFor } from './procs.mjs';
+
+const C2S = [5301, 5302, 5303];
+const S2S = [5401, 5402, 5403];
+
+/** One log line per finished session, as { client, key, route_by, from, to }. */
+export function parseLog(kind, text) {
+  const entries = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?) (?:upstream|backend)=/.exec(line);
+    if (!m) continue;
+    const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
+    entries.set(m[1], { client: m[1], key: value(m[2]), route_by: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]) });
+  }
+  return entries;
+}
+
+/** What a proxy's error output may not contain after a run. */
+export const ERROR_PATTERNS = {
+  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/],
+  haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
+};
+
+async function inBatches(items, size, fn) {
+  const out = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/**
+ * `start(kind)` starts the proxy for that kind with its backends' ports
+ * known: it gets the ports map holder and returns the running proxy.
+ * proxy: { kind, port(examplePort), log(), errors(), stop() }
+ */
+export function routingSuite(t, { kind, startProxy, delayMs }) {
+  t.test(`${kind}: routing end to end`, async (t) => {
+    const proxy = await startProxy();
+    t.teardown(() => proxy.stop());
+    const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
+      [...C2S, ...S2S].map((p) => proxy.port(p)));
+    t.teardown(() => Promise.all(backends.map((b) => b.close())));
+    const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
+    let nextSource = 2;
+    const source = () => `127.0.${Math.floor(nextSource / 250)}.${(nextSource++ % 250) + 2}`;
+
+    async function send(listener, bytes, options = {}) {
+      const localAddress = options.localAddress ?? source();
+      const r = await exchange(proxy.port(listener), bytes, { localAddress, ...options });
+      return { ...r, localAddress, client: `${localAddress}:${r.localPort}` };
+    }
+    async function logEntry(client) {
+      return waitFor(() => parseLog(kind, proxy.log()).get(client), { what: `log line for ${client}` });
+    }
+
+    await t.test('every vector: key, variables and bytes', async (t) => {
+      const vectors = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')];
+      const results = await inBatches(vectors, 8, async (v, i) => {
+        const listener = v.policy === 'domain' ? 5322 : 5222;
+        const pieces = i % 3 === 0 ? 3 : 1;
+        return { v, r: await send(listener, v.bytes, { pieces, gapMs: pieces > 1 ? 20 : 0 }) };
+      });
+      for (const { v, r } of results) {
+        if (!t.ok(r.backend, `${v.name}: reached a backend`)) continue;
+        const entry = await logEntry(r.client);
+        const want = { ...v.expect, key: v.expect.key === '$addr' ? r.localAddress : v.expect.key };
+        t.same({ key: entry.key, route_by: entry.route_by, from: entry.from, to: entry.to }, want, `${v.name} (${v.ref})`);
+        t.ok(byName[r.backend].bytes(r.id).equals(v.bytes), `${v.name}: bytes reached the backend unchanged`);
+      }
+    });
+
+    await t.test('all devices of an account on one backend; accounts spread', async (t) => {
+      const accounts = Array.from({ length: 30 }, (_, i) => `user${i}@example.com`);
+      const variants = (jid) => [jid, jid.toUpperCase(), `${jid}/phone`, `${jid.replace('@', '@')}/laptop`];
+      const placement = new Map();
+      for (const jid of accounts) {
+        for (const variant of variants(jid)) {
+          const header = `<?xml version='1.0'?><stream:stream from='${variant}' to='example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
+          const r = await send(5222, Buffer.from(header));
+          if (!placement.has(jid)) placement.set(jid, new Set());
+          placement.get(jid).add(r.backend);
+        }
+      }
+      const split = [...placement.values()].filter((s) => s.size !== 1).length;
+      t.equal(split, 0, 'no account has devices on two backends');
+      const used = new Set([...placement.values()].map((s) => [...s][0]));
+      t.equal(used.size, 3, `30 accounts use all three backends (${[...used].join(', ')})`);
+    });
+
+    await t.test('domain policy: every account of a tenant on one backend', async (t) => {
+      const tenants = Array.from({ length: 12 }, (_, i) => `tenant${i}.example`);
+      const placement = new Map();
+      for (const domain of tenants) {
+        for (let u = 0; u < 4; u++) {
+          const header = `<stream:stream from='device${u}@${domain}/r${u}' to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
+          const r = await send(5322, Buffer.from(header));
+          if (!placement.has(domain)) placement.set(domain, new Set());
+          placement.get(domain).add(r.backend);
+        }
+      }
+      t.equal([...placement.values()].filter((s) => s.size !== 1).length, 0, 'no tenant is split');
+      t.ok(new Set([...placement.values()].map((s) => [...s][0])).size >= 2, 'tenants spread over backends');
+    });
+
+    await t.test('s2s: routed by to, to the s2s backends', async (t) => {
+      const seen = new Map();
+      for (let i = 0; i < 6; i++) {
+        const header = `<stream:stream from='peer${i}.example' to='example.com' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
+        const r = await send(5269, Buffer.from(header));
+        seen.set(r.backend, (seen.get(r.backend) || 0) + 1);
+        const entry = await logEntry(r.client);
+        t.equal(entry.key, 'example.com');
+      }
+      t.equal(seen.size, 1, 'every peer of example.com on one s2s backend');
+      t.match([...seen.keys()][0], /^s2s-/);
+    });
+
+    await t.test('non-XMPP is forwarded at once, not after the delay', async (t) => {
+      const tls = Buffer.from('16030100c4010000c00303', 'hex');
+      const http = Buffer.from('GET / HTTP/1.1\r\nHost: example.com\r\n\r\n');
+      for (const [name, bytes] of [['TLS ClientHello', tls], ['HTTP request', http]]) {
+        const r = await send(5222, bytes);
+        t.ok(r.backend, `${name} reached a backend`);
+        t.ok(r.greetingMs < delayMs, `${name} answered after ${r.greetingMs} ms, before the ${delayMs} ms delay`);
+        t.ok(byName[r.backend].bytes(r.id).equals(bytes), `${name}: bytes unchanged`);
+      }
+    });
+
+    await t.test('error log is clean', async (t) => {
+      const errors = proxy.errors();
+      for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(errors, pattern, `no ${pattern}`);
+    });
+  });
+}
