@@ -6,5 +6,6 @@ import { routingSuite } from './lib/routing-suite.mjs';
 routingSuite(t, {
   kind: 'haproxy',
   delayMs: 5000, // tcp-request inspect-delay in haproxy/haproxy.cfg
-  startProxy: async () => startProxy(await prepareHaproxy()),
+  prepare: () => prepareHaproxy(),
+  start: (prepared) => startProxy(prepared),
 });

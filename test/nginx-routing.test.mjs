@@ -6,5 +6,6 @@ import { routingSuite } from './lib/routing-suite.mjs';
 routingSuite(t, {
   kind: 'nginx',
   delayMs: 10000, // preread_timeout in njs/nginx.conf
-  startProxy: async () => startProxy(await prepareNginx()),
+  prepare: () => prepareNginx(),
+  start: (prepared) => startProxy(prepared),
 });

@@ -2,7 +2,7 @@
 // wait, stop by PID (never by name).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,12 +38,16 @@ export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 10000 
   throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
 }
 
-/** Starts a program; output is kept for failure reports. */
-export function startProcess(command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  const proc = { child, pid: child.pid, output: '', exited: false, exitCode: null };
-  child.stdout.on('data', (d) => { proc.output += d; });
-  child.stderr.on('data', (d) => { proc.output += d; });
+/** Starts a program. Its output goes to `outputFile` (a regular file: a
+ * program that logs with non-blocking writes, as HAProxy does to stdout, drops
+ * lines when a pipe is full, never when a file is). */
+export function startProcess(command, args, { outputFile, ...options } = {}) {
+  const file = outputFile ?? join(tempDir('jidroute-out-'), 'output.log');
+  const fd = openSync(file, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], ...options });
+  closeSync(fd);
+  const proc = { child, pid: child.pid, file, exited: false, exitCode: null };
+  Object.defineProperty(proc, 'output', { get: () => readIfExists(file) });
   proc.done = new Promise((resolve) => child.on('exit', (code, signal) => {
     proc.exited = true;
     proc.exitCode = code ?? signal;

@@ -55,7 +55,7 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
 /** Starts a prepared proxy and waits for its first listener. */
 export async function startProxy(prepared, { waitPort } = {}) {
   const [cmd, args] = prepared.command;
-  const proc = startProcess(cmd, args, { cwd: prepared.dir });
+  const proc = startProcess(cmd, args, { cwd: prepared.dir, outputFile: join(prepared.dir, 'output.log') });
   const port = waitPort ?? [...prepared.ports.values()][0];
   try {
     await waitForPort(port);

@@ -34,17 +34,19 @@ async function inBatches(items, size, fn) {
 }
 
 /**
- * `start(kind)` starts the proxy for that kind with its backends' ports
- * known: it gets the ports map holder and returns the running proxy.
- * proxy: { kind, port(examplePort), log(), errors(), stop() }
+ * `prepare()` writes the proxy's config and returns its ports map
+ * (example port -> real port); `start(prepared)` starts it, once the backends
+ * listen (a health check that finds nothing marks a server down), and returns
+ * { kind, port(examplePort), log(), errors(), stop() }.
  */
-export function routingSuite(t, { kind, startProxy, delayMs }) {
+export function routingSuite(t, { kind, prepare, start, delayMs }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    const proxy = await startProxy();
-    t.teardown(() => proxy.stop());
+    const prepared = await prepare();
     const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
-      [...C2S, ...S2S].map((p) => proxy.port(p)));
+      [...C2S, ...S2S].map((p) => prepared.ports.get(p)));
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
+    const proxy = await start(prepared);
+    t.teardown(() => proxy.stop());
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
     let nextSource = 2;
     const source = () => `127.0.${Math.floor(nextSource / 250)}.${(nextSource++ % 250) + 2}`;
