@@ -2,47 +2,9 @@
 // (HAProxy, typescript-to-lua), both from core/, plus dist/core.mjs for the
 // tests under Node.
 import { build } from 'esbuild';
+import { njsUnsupported } from './njs/target.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-
-// njs 0.7.9 (Debian 12) parses ES5 plus some of ES6. esbuild cannot lower to
-// ES5, so these are marked unsupported: the build fails instead of emitting
-// syntax that njs would refuse at nginx start-up.
-const njsUnsupported = {
-  'arrow': true,
-  'class': false,
-  'class-field': false,
-  'class-private-field': false,
-  'class-static-field': false,
-  'destructuring': false,
-  'default-argument': false,
-  'for-of': false,
-  'object-rest-spread': false,
-  'rest-argument': false,
-  'optional-chain': false,
-  'nullish-coalescing': false,
-  'async-await': false,
-  'async-generator': false,
-  'generator': false,
-  'exponent-operator': false,
-  'template-literal': true,
-  'array-spread': false,
-  'new-target': false,
-  'const-and-let': true,
-  'object-extensions': false,
-  'object-accessors': false,
-  'for-await': false,
-  'regexp-named-capture-groups': false,
-  'regexp-lookbehind-assertions': false,
-  'regexp-sticky-and-unicode-flags': false,
-  'unicode-escapes': false,
-  'bigint': false,
-  'hashbang': false,
-  'top-level-await': false,
-  'logical-assignment': false,
-  'nested-rest-binding': false,
-  'optional-catch-binding': false,
-};
 
 async function buildNjs() {
   const result = await build({

@@ -228,6 +228,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       while (pos < len && isNameChar(buf.charCodeAt(pos))) pos++;
       if (pos >= len) break;
       const name = buf.substring(scan.mark, pos);
+      if (!isXmlText(name)) return fail(scan, MALFORMED); // bytes >= 0x80 must be UTF-8
       if (step === STEP_ELEMENT_NAME) {
         scan.element = name;
         scan.spaced = false;

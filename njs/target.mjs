@@ -1,0 +1,41 @@
+// What njs 0.7.9 (Debian 12's nginx 1.22) cannot parse, as esbuild's
+// `supported` table. esbuild cannot lower to ES5, so these are marked
+// unsupported: the build fails instead of emitting syntax that njs would
+// refuse when nginx starts. Verified against njs 0.7.9: let/const, arrow
+// functions and template literals parse; classes, destructuring, spread,
+// for-of, default parameters, optional chaining and Map/Set do not.
+export const njsUnsupported = {
+  'arrow': true,
+  'const-and-let': true,
+  'template-literal': true,
+  'class': false,
+  'class-field': false,
+  'class-private-field': false,
+  'class-static-field': false,
+  'destructuring': false,
+  'default-argument': false,
+  'for-of': false,
+  'object-rest-spread': false,
+  'rest-argument': false,
+  'array-spread': false,
+  'optional-chain': false,
+  'nullish-coalescing': false,
+  'logical-assignment': false,
+  'async-await': false,
+  'async-generator': false,
+  'for-await': false,
+  'generator': false,
+  'exponent-operator': false,
+  'new-target': false,
+  'object-extensions': false,
+  'object-accessors': false,
+  'regexp-named-capture-groups': false,
+  'regexp-lookbehind-assertions': false,
+  'regexp-sticky-and-unicode-flags': false,
+  'unicode-escapes': false,
+  'bigint': false,
+  'hashbang': false,
+  'top-level-await': false,
+  'nested-rest-binding': false,
+  'optional-catch-binding': false,
+};
