@@ -8,6 +8,11 @@ export const DEFAULT_HEADER_LIMIT = 8192;
 export const MIN_HEADER_LIMIT = 256;
 export const MAX_HEADER_LIMIT = 65536;
 
+/** How long nginx waits for the header before it routes by address, in ms
+ * (HAProxy has `tcp-request inspect-delay` for this). */
+export const DEFAULT_HEADER_TIMEOUT_MS = 5000;
+export const MAX_HEADER_TIMEOUT_MS = 600000;
+
 export interface Router {
   policy: string;
   scan: HeaderScan;
@@ -31,6 +36,30 @@ export function parseHeaderLimit(value: string | undefined): number {
   if (n < MIN_HEADER_LIMIT) return MIN_HEADER_LIMIT;
   if (n > MAX_HEADER_LIMIT) return MAX_HEADER_LIMIT;
   return n;
+}
+
+/** nginx's time syntax, the part that fits: "5s", "500ms", or "5" (seconds).
+ * "0" turns the timer off (then preread_timeout alone applies). Unset or
+ * unreadable is the default; longer than MAX_HEADER_TIMEOUT_MS is that. */
+export function parseHeaderTimeout(value: string | undefined): number {
+  if (value === undefined || value === '' || value.length > 9) return DEFAULT_HEADER_TIMEOUT_MS;
+  let digits = value;
+  let unit = 1000;
+  if (value.substring(value.length - 2) === 'ms') {
+    digits = value.substring(0, value.length - 2);
+    unit = 1;
+  } else if (value.substring(value.length - 1) === 's') {
+    digits = value.substring(0, value.length - 1);
+  }
+  if (digits === '') return DEFAULT_HEADER_TIMEOUT_MS;
+  let n = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const b = digits.charCodeAt(i);
+    if (b < 0x30 || b > 0x39) return DEFAULT_HEADER_TIMEOUT_MS;
+    n = n * 10 + (b - 0x30);
+  }
+  const ms = n * unit;
+  return ms > MAX_HEADER_TIMEOUT_MS ? MAX_HEADER_TIMEOUT_MS : ms;
 }
 
 export function newRouter(policy: string | undefined, headerLimit: string | undefined): Router {

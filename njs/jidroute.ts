@@ -6,7 +6,7 @@
 //   js_preread jidroute.preread;
 /// <reference types="njs-types/ngx_stream_js_module" />
 import { Route, routeByAddress } from '../core/key';
-import { Router, currentRoute, feedRouter, newRouter } from '../core/router';
+import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout } from '../core/router';
 
 /** The bytes of a Buffer from `start` on as a byte string (one code unit a
  * byte), the form core/ reads. In pieces: Function.apply takes only so many
@@ -53,9 +53,11 @@ function preread(s: NginxStreamRequest): void {
   let router: Router | undefined;
   let seen = '';
   let finished = false;
+  let timer: TimerHandle | undefined;
 
   function finish(route: Route): void {
     finished = true;
+    if (timer !== undefined) clearTimeout(timer);
     s.off('upstream');
     try {
       publish(s, route);
@@ -63,6 +65,23 @@ function preread(s: NginxStreamRequest): void {
       s.error('jidroute: cannot set $xmpp_key (declare it with js_var): ' + e);
     }
     s.done();
+  }
+
+  // A client that has not finished its header in time is routed by address
+  // and its bytes go on, as HAProxy does when inspect-delay ends; without
+  // this, nginx's preread_timeout would close it and drop what it sent.
+  const timeoutMs = parseHeaderTimeout(vars.xmpp_header_timeout);
+  if (timeoutMs > 0) {
+    timer = setTimeout(function (): void {
+      if (finished) return;
+      let route: Route;
+      try {
+        route = currentRoute(router === undefined ? newRouter(vars.xmpp_policy, vars.xmpp_header_limit) : router, address);
+      } catch (e) {
+        route = routeByAddress(address, 'error');
+      }
+      finish(route);
+    }, timeoutMs);
   }
 
   s.on('upstream', function (data: Buffer): void {

@@ -1,0 +1,64 @@
+// The same bytes through the real nginx and the real HAProxy give the same
+// key and variables (each from its own build of core/): the vectors and
+// generated headers, each sent from the same client address to both.
+import t from 'tap';
+import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
+import { startBackends, exchange } from './lib/backends.mjs';
+import { parseLog } from './lib/routing-suite.mjs';
+import { loadVectors } from './lib/vectors.mjs';
+import { random, randomHeader, mutate } from './lib/generate.mjs';
+import { waitFor } from './lib/procs.mjs';
+import { core } from './lib/core.mjs';
+import { byteString } from './lib/vectors.mjs';
+
+const SEED = Number(process.env.JIDROUTE_SEED ?? 6120);
+const GENERATED = Number(process.env.JIDROUTE_AGREE_CASES ?? 300);
+
+t.test('nginx and HAProxy publish the same variables for the same bytes', async (t) => {
+  const proxies = [];
+  for (const prepare of [prepareNginx, prepareHaproxy]) {
+    const prepared = await prepare();
+    const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3'], [5301, 5302, 5303].map((p) => prepared.ports.get(p)));
+    t.teardown(() => Promise.all(backends.map((b) => b.close())));
+    const proxy = await startProxy(prepared);
+    t.teardown(() => proxy.stop());
+    proxies.push(proxy);
+  }
+  const rng = random(SEED);
+  const inputs = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')].map((v) => ({ bytes: v.bytes, policy: v.policy }));
+  for (let i = 0; i < GENERATED; i++) {
+    const header = Buffer.from(randomHeader(rng).text, 'utf8');
+    const bytes = rng.chance(0.5) ? header : mutate(rng, header);
+    inputs.push({ bytes, policy: rng.chance(0.5) ? 'bare' : 'domain' });
+  }
+  // Headers cut short wait for the proxies' header timeouts (5 s on both):
+  // send those first, all at once, so that they wait together.
+  const waits = (input) => !core.feedRouter(core.newRouter(input.policy), byteString(input.bytes));
+  inputs.sort((a, b) => Number(waits(b)) - Number(waits(a)));
+  const waiting = inputs.filter(waits).length;
+  const sent = [];
+  for (let i = 0; i < inputs.length; i += 50) {
+    await Promise.all(inputs.slice(i, i + 50).map(async (input, j) => {
+      const n = i + j;
+      const localAddress = `127.1.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+      const listener = input.policy === 'domain' ? 5322 : 5222;
+      const [viaNginx, viaHaproxy] = await Promise.all(proxies.map((p) =>
+        exchange(p.port(listener), input.bytes, { localAddress, timeoutMs: 20000 })));
+      sent.push({ input, nginx: `${localAddress}:${viaNginx.localPort}`, haproxy: `${localAddress}:${viaHaproxy.localPort}` });
+    }));
+  }
+  const logs = await waitFor(() => {
+    const nginx = parseLog('nginx', proxies[0].log());
+    const haproxy = parseLog('haproxy', proxies[1].log());
+    return sent.every((s) => nginx.has(s.nginx) && haproxy.has(s.haproxy)) && { nginx, haproxy };
+  }, { what: 'a log line for every connection on both proxies', timeoutMs: 30000 });
+  const differ = [];
+  for (const s of sent) {
+    const a = logs.nginx.get(s.nginx);
+    const b = logs.haproxy.get(s.haproxy);
+    const pick = (e) => JSON.stringify([e.key, e.route_by, e.from, e.to]);
+    if (pick(a) !== pick(b)) differ.push({ input: s.input.bytes.toString(), nginx: pick(a), haproxy: pick(b) });
+  }
+  t.equal(sent.length, inputs.length, `${inputs.length} inputs sent through both, ${waiting} of them cut short`);
+  t.same(differ.slice(0, 3), [], `same variables on both proxies (${differ.length} differ)`);
+});
