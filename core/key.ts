@@ -26,8 +26,10 @@ export interface Route {
   from: string;
   /** Normalised domain from the 'to' attribute, or ''. */
   to: string;
-  /** Why: 'client', 'server', 'component', or what kept the bytes from being
-   * read as a stream header ('not-xml', 'malformed', 'too-long', ...). */
+  /** What the bytes were: 'client', 'server' or 'component' (a stream of
+   * that kind), or why they were not read as one: 'not-xml', 'restricted-xml',
+   * 'malformed', 'too-long', 'not-stream', 'unknown-namespace', 'incomplete'
+   * (no whole header in time), 'error'. */
   stream: string;
 }
 

@@ -16,6 +16,7 @@ function publish(txn: HaproxyTxn, route: Route): void {
   txn.set_var('sess.xmpp_route_by', route.routeBy);
   txn.set_var('sess.xmpp_from', route.from);
   txn.set_var('sess.xmpp_to', route.to);
+  txn.set_var('sess.xmpp_stream', route.stream);
 }
 
 /** Channel.data answers nil when nothing can come any more, and -1 where

@@ -33,18 +33,23 @@ function text(bytes: string): string {
   return new TextDecoder().decode(octets as unknown as ArrayBuffer);
 }
 
-function publish(s: NginxStreamRequest, route: Route): void {
-  const vars = s.variables as Record<string, string | undefined>;
-  vars.xmpp_key = text(route.key);
-  // The other variables are for logs and maps; a config that does not
-  // declare one (js_var) still routes.
+/** Sets an optional variable; a config that does not declare it (js_var)
+ * still routes. */
+function setOptional(vars: Record<string, string | undefined>, name: string, value: string): void {
   try {
-    vars.xmpp_route_by = route.routeBy;
-    vars.xmpp_from = text(route.from);
-    vars.xmpp_to = text(route.to);
+    vars[name] = value;
   } catch (e) {
     // not declared: nothing to publish
   }
+}
+
+function publish(s: NginxStreamRequest, route: Route): void {
+  const vars = s.variables as Record<string, string | undefined>;
+  vars.xmpp_key = text(route.key);
+  setOptional(vars, 'xmpp_route_by', route.routeBy);
+  setOptional(vars, 'xmpp_from', text(route.from));
+  setOptional(vars, 'xmpp_to', text(route.to));
+  setOptional(vars, 'xmpp_stream', route.stream);
 }
 
 function preread(s: NginxStreamRequest): void {

@@ -13,10 +13,13 @@ const S2S = [5401, 5402, 5403];
 export function parseLog(kind, text) {
   const entries = new Map();
   for (const line of text.split('\n')) {
-    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?) (?:upstream|backend)=/.exec(line);
+    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?)(?: stream=(\S*))? (?:upstream|backend)=/.exec(line);
     if (!m) continue;
     const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
-    entries.set(m[1], { client: m[1], key: value(m[2]), route_by: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]) });
+    entries.set(m[1], {
+      client: m[1], key: value(m[2]), route_by: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
+      stream: m[6] === '-' ? '' : m[6],
+    });
   }
   return entries;
 }
