@@ -53,9 +53,12 @@ function setup(d) {
   xmpp.on('connect', () => { dev.localPort ??= xmpp.socket?.localPort ?? xmpp.socket?.socket?.localPort; });
   xmpp.on('stanza', (stanza) => {
     if (stanza.is('message')) {
-      const token = stanza.getChildText('body');
-      if (stanza.attrs.type === 'error') dev.bounced.push({ token, condition: stanza.getChild('error')?.children?.[0]?.name });
-      else dev.received.push(token);
+      // The token is the body and the id: an error reply keeps the id
+      // (RFC 6120 §8.3.1), not necessarily the body.
+      if (stanza.attrs.type === 'error') {
+        const condition = stanza.getChild('error')?.children.find((c) => typeof c === 'object')?.name ?? null;
+        dev.bounced.push({ token: stanza.attrs.id, condition });
+      } else dev.received.push(stanza.getChildText('body'));
     } else if (stanza.is('presence') && dev.jid && stanza.attrs.from === dev.jid && !stanza.attrs.type) {
       dev.presence?.();
     }
@@ -96,13 +99,19 @@ async function send(messages, waitMs) {
   }
   const arrived = (m) => [...devices.values()].some((d) => d.jid === m.to && d.received.includes(m.token));
   const bounced = (m) => devices.get(m.from)?.bounced.some((b) => b.token === m.token);
+  const anywhere = (m) => [...devices.values()].some((d) => d.received.includes(m.token));
   const until = Date.now() + waitMs;
-  while (Date.now() < until && !messages.every((m) => arrived(m) || bounced(m))) {
+  while (Date.now() < until && !messages.every((m) => anywhere(m) || bounced(m))) {
     await new Promise((r) => setTimeout(r, 25));
   }
+  const bare = (jid) => jid?.split('/')[0];
   return messages.map((m) => ({
     ...m,
     delivered: arrived(m),
+    // A message for a resource that is not on the sender's server goes to the
+    // account's other resources there, if any (RFC 6121 §8.5.3.2.1,
+    // https://www.rfc-editor.org/rfc/rfc6121#section-8.5.3.2.1).
+    elsewhere: [...devices.values()].filter((d) => d.jid !== m.to && bare(d.jid) === bare(m.to) && d.received.includes(m.token)).map((d) => d.jid),
     bounced: devices.get(m.from)?.bounced.find((b) => b.token === m.token)?.condition ?? null,
   }));
 }
