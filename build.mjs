@@ -4,7 +4,23 @@
 import { build } from 'esbuild';
 import { njsUnsupported } from './njs/target.mjs';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+
+// The JavaScript builds take core/X.regexp.ts where core/ imports ./X and
+// such a file exists: the same answers from native regular expressions,
+// where njs would otherwise interpret a loop over every byte. The file itself
+// may import ./X (the portable one).
+const regexpVariants = {
+  name: 'regexp-variants',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
+      const variant = join(args.resolveDir, `${args.path.slice(2)}.regexp.ts`);
+      if (!args.resolveDir.endsWith('/core') || args.importer === variant || !existsSync(variant)) return undefined;
+      return { path: variant };
+    });
+  },
+};
 
 async function buildNjs() {
   const result = await build({
@@ -15,6 +31,7 @@ async function buildNjs() {
     supported: njsUnsupported,
     write: false,
     charset: 'ascii',
+    plugins: [regexpVariants],
     legalComments: 'none',
     logLevel: 'error',
   });
@@ -38,6 +55,7 @@ async function buildCoreForNode() {
     target: 'es2017',
     supported: njsUnsupported,
     outfile: 'dist/core.mjs',
+    plugins: [regexpVariants],
     logLevel: 'error',
   });
 }

@@ -7,7 +7,8 @@
 // client may send its header a byte at a time: the scan keeps its place in
 // `HeaderScan` and reads each byte once, so a header costs time linear in its
 // length however it is split.
-import { attributeValue, isNameChar, isNameStart, isSpace, isXmlText } from './xml';
+import { attributeValue, isNameStart, isSpace, isXmlText } from './xml';
+import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, skipClass } from './charclass';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -75,7 +76,8 @@ export function attribute(scan: HeaderScan, name: string): string | undefined {
   return scan.attrs['=' + name];
 }
 
-function fail(scan: HeaderScan, outcome: number): number {
+/** Ends the scan with `outcome`. */
+export function fail(scan: HeaderScan, outcome: number): number {
   scan.outcome = outcome;
   scan.step = STEP_DONE;
   return outcome;
@@ -151,8 +153,20 @@ function namespacesAreWellFormed(scan: HeaderScan): boolean {
   return true;
 }
 
-/** The start tag is complete: the outcome, once namespaces are checked. */
-function finishTag(scan: HeaderScan, pos: number): number {
+/** Records an attribute; false when the tag has it already
+ * (https://www.w3.org/TR/xml/#uniqattspec). */
+export function addAttribute(scan: HeaderScan, name: string, value: string): boolean {
+  const key = '=' + name;
+  if (scan.attrs[key] !== undefined) return false;
+  scan.attrs[key] = value;
+  scan.names.push(name);
+  return true;
+}
+
+/** The start tag is complete (`pos` is just past its '>'): the outcome,
+ * once namespaces are checked. Also for readers of whole headers that filled
+ * `scan` themselves (fast-header). */
+export function finishTag(scan: HeaderScan, pos: number): number {
   scan.end = pos;
   scan.pos = pos;
   return fail(scan, namespacesAreWellFormed(scan) ? HEADER : MALFORMED);
@@ -214,7 +228,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       step = STEP_MISC;
     } else if (step === STEP_MISC) {
       // Misc*: white space before the element. Comments and PIs are restricted.
-      while (pos < len && isSpace(buf.charCodeAt(pos))) pos++;
+      pos = skipClass(buf, pos, SPACE_BYTES);
       if (pos >= len) break;
       if (buf.charCodeAt(pos) !== 0x3c) return fail(scan, NOT_XML); // '<'
       if (pos + 1 >= len) break;
@@ -225,10 +239,11 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       scan.mark = pos;
       step = STEP_ELEMENT_NAME;
     } else if (step === STEP_ELEMENT_NAME || step === STEP_ATTR_NAME) {
-      while (pos < len && isNameChar(buf.charCodeAt(pos))) pos++;
+      pos = skipClass(buf, pos, NAME_BYTES);
       if (pos >= len) break;
       const name = buf.substring(scan.mark, pos);
-      if (!isXmlText(name)) return fail(scan, MALFORMED); // bytes >= 0x80 must be UTF-8
+      // Bytes >= 0x80 must be UTF-8 (checked only where there are any).
+      if (skipClass(name, 0, PLAIN_TEXT_BYTES) < name.length && !isXmlText(name)) return fail(scan, MALFORMED);
       if (step === STEP_ELEMENT_NAME) {
         scan.element = name;
         scan.spaced = false;
@@ -238,10 +253,9 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         step = STEP_EQUALS;
       }
     } else if (step === STEP_ATTR_GAP) {
-      while (pos < len && isSpace(buf.charCodeAt(pos))) {
-        pos++;
-        scan.spaced = true;
-      }
+      const afterSpace = skipClass(buf, pos, SPACE_BYTES);
+      if (afterSpace > pos) scan.spaced = true;
+      pos = afterSpace;
       if (pos >= len) break;
       const b = buf.charCodeAt(pos);
       if (b === 0x3e) return finishTag(scan, pos + 1); // '>'
@@ -260,7 +274,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       return finishTag(scan, pos + 1);
     } else if (step === STEP_EQUALS || step === STEP_QUOTE) {
       // Eq ::= S? '=' S?, then the opening quote.
-      while (pos < len && isSpace(buf.charCodeAt(pos))) pos++;
+      pos = skipClass(buf, pos, SPACE_BYTES);
       if (pos >= len) break;
       const b = buf.charCodeAt(pos);
       if (step === STEP_EQUALS) {
@@ -282,13 +296,14 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         break;
       }
       const raw = buf.substring(scan.mark, close);
-      if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return fail(scan, MALFORMED);
-      const value = attributeValue(raw);
-      if (value === undefined) return fail(scan, RESTRICTED_XML);
-      const key = '=' + scan.attrName;
-      if (scan.attrs[key] !== undefined) return fail(scan, MALFORMED); // https://www.w3.org/TR/xml/#uniqattspec
-      scan.attrs[key] = value;
-      scan.names.push(scan.attrName);
+      let value: string | undefined = raw;
+      // Most values are plain ASCII text that XML reads as it is.
+      if (skipClass(raw, 0, PLAIN_TEXT_BYTES) < raw.length) {
+        if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return fail(scan, MALFORMED);
+        value = attributeValue(raw);
+        if (value === undefined) return fail(scan, RESTRICTED_XML);
+      }
+      if (!addAttribute(scan, scan.attrName, value)) return fail(scan, MALFORMED);
       pos = close + 1;
       scan.spaced = false;
       step = STEP_ATTR_GAP;

@@ -5,4 +5,6 @@ export * from './header';
 export * from './jid';
 export * from './key';
 export * from './router';
+export * from './fast-header';
+export * from './charclass';
 export * from './xml';

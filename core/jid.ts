@@ -3,6 +3,7 @@
 // account gives one key.
 import { codePointAt, utf8Length } from './bytes';
 import { lowerUtf8 } from './casemap';
+import { DOMAIN_ASCII_BYTES, LOCALPART_ASCII_BYTES, RESOURCE_ASCII_BYTES, skipClass } from './charclass';
 
 /** RFC 7622 §3.1: each part is at most 1023 octets.
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.1 */
@@ -89,7 +90,10 @@ export function normaliseDomain(part: string): string | undefined {
   let domain = part;
   if (domain.charCodeAt(domain.length - 1) === 0x2e) domain = domain.substring(0, domain.length - 1);
   if (domain.length === 0) return undefined;
-  const lowered = domain.charCodeAt(0) === 0x5b ? ipLiteral(domain) : lowerPart(domain, domainAllows);
+  let lowered: string | undefined;
+  if (domain.charCodeAt(0) === 0x5b) lowered = ipLiteral(domain);
+  else if (skipClass(domain, 0, DOMAIN_ASCII_BYTES) === domain.length) lowered = domain.toLowerCase(); // ASCII: the common case
+  else lowered = lowerPart(domain, domainAllows);
   if (lowered === undefined || lowered.length > MAX_PART_OCTETS) return undefined;
   if (lowered.charCodeAt(0) === 0x2e || lowered.indexOf('..') >= 0 ||
       lowered.charCodeAt(lowered.length - 1) === 0x2e) return undefined;
@@ -99,7 +103,9 @@ export function normaliseDomain(part: string): string | undefined {
 /** The localpart, case-mapped and checked (RFC 7622 §3.3
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.3): 1 to 1023 octets. */
 export function normaliseLocalpart(part: string): string | undefined {
-  const lowered = lowerPart(part, localpartAllows);
+  const lowered = skipClass(part, 0, LOCALPART_ASCII_BYTES) === part.length
+    ? part.toLowerCase() // ASCII: the common case, and toLowerCase is ASCII-only in every build
+    : lowerPart(part, localpartAllows);
   if (lowered === undefined || lowered.length === 0 || lowered.length > MAX_PART_OCTETS) return undefined;
   return lowered;
 }
@@ -109,7 +115,7 @@ export function normaliseLocalpart(part: string): string | undefined {
  * part of the key, so it is checked, not kept. */
 function resourceIsValid(part: string): boolean {
   if (part.length === 0 || part.length > MAX_PART_OCTETS) return false;
-  let i = 0;
+  let i = skipClass(part, 0, RESOURCE_ASCII_BYTES);
   while (i < part.length) {
     const cp = codePointAt(part, i);
     if (cp < 0 || isForbiddenAnywhere(cp)) return false;

@@ -1,6 +1,7 @@
 // What both adapters share: options from the proxy's variables, and one
 // connection's routing from the bytes read so far. No I/O: the adapters read.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
+import { readWholeHeader } from './fast-header';
 import { POLICY_BARE, POLICY_DOMAIN, Route, routeHeader } from './key';
 
 /** Header limit by default: the bytes up to the end of the stream start tag. */
@@ -16,6 +17,8 @@ export const MAX_HEADER_TIMEOUT_MS = 600000;
 export interface Router {
   policy: string;
   scan: HeaderScan;
+  /** The first bytes were offered to readWholeHeader already. */
+  triedWhole: boolean;
 }
 
 /** 'domain' or 'bare'; anything else (unset included) is 'bare'. */
@@ -63,12 +66,19 @@ export function parseHeaderTimeout(value: string | undefined): number {
 }
 
 export function newRouter(policy: string | undefined, headerLimit: string | undefined): Router {
-  return { policy: parsePolicy(policy), scan: newHeaderScan(parseHeaderLimit(headerLimit)) };
+  return { policy: parsePolicy(policy), scan: newHeaderScan(parseHeaderLimit(headerLimit)), triedWhole: false };
 }
 
 /** Reads on; true once the bytes decide the route. `bytes` is everything the
  * client sent so far, as a byte string. */
 export function feedRouter(router: Router, bytes: string): boolean {
+  // Clients write their header in one go: the first bytes usually hold it
+  // whole, and a platform with a shortcut reads it in one step. Only the first
+  // bytes: trying again on every piece would read them all again each time.
+  if (!router.triedWhole && bytes.length > 0) {
+    router.triedWhole = true;
+    if (readWholeHeader(router.scan, bytes) !== MORE) return true;
+  }
   return scanHeader(router.scan, bytes) !== MORE;
 }
 

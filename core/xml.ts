@@ -16,11 +16,6 @@ export function isNameStart(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f || b === 0x3a || b >= 0x80;
 }
 
-/** NameChar, on bytes. https://www.w3.org/TR/xml/#NT-NameChar */
-export function isNameChar(b: number): boolean {
-  return isNameStart(b) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x2e;
-}
-
 /** Char: the code points XML allows at all. https://www.w3.org/TR/xml/#NT-Char */
 export function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
