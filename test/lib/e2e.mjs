@@ -9,7 +9,8 @@ import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
 import { parseLog } from './routing-suite.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
-import { waitFor } from './procs.mjs';
+import { readFileSync } from 'node:fs';
+import { waitFor, freePort, waitForPort, sleep } from './procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
 export const PASSWORD = 'not-a-secret';
@@ -59,19 +60,39 @@ const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [from, to
  * example config's ports. Returns { proxy, prosody, serverOf(upstream),
  * clientLog(), logs(), stop() }.
  */
-export async function startStack({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv }) {
+export async function startStack(options) {
+  // Ports are chosen free but bound only later, and other programs on this
+  // machine pick ports too: on a collision, start again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/already in use|could not bind|cannot bind|did not listen|exited at start/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv }) {
   const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
   const prepared = await prepare(configFile ?? (kind === 'nginx' ? 'njs/nginx.conf' : 'haproxy/haproxy.cfg'),
     { edit: (text) => edit(mapPaths(certificatePaths(pki))(text)) });
   const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
   const prosody = await startProsody({
     servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
-    domains: DOMAINS, accounts, pki: pki.server, staticSrv,
+    domains: DOMAINS, accounts, pki: pki.server,
+    staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
   });
   let proxy;
   try {
     proxy = await startProxy(prepared);
+    // Every listener, not only the first: a proxy that could not bind one
+    // exits, possibly after the first was already up.
+    const listeners = [...readFileSync(prepared.conf, 'utf8').matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
+    for (const port of listeners) await waitForPort(port);
+    await sleep(100);
+    if (proxy.proc.exited) throw new Error(`${kind} exited at start: ${proxy.proc.output}`);
   } catch (e) {
+    await proxy?.stop();
     await prosody.stop();
     throw e;
   }
@@ -80,7 +101,6 @@ export async function startStack({ kind, configFile, edit = (s) => s, pki, accou
   // gives that server's address.
   const byPort = new Map();
   for (const s of servers) for (const p of [s.c2s, s.directTls, s.s2s]) if (p) byPort.set(real(p), s.name);
-  const { readFileSync } = await import('node:fs');
   const haproxyServers = new Map();
   if (kind === 'haproxy') {
     let backend = null;
@@ -112,6 +132,14 @@ export async function startStack({ kind, configFile, edit = (s) => s, pki, accou
       await prosody.stop();
     },
   };
+}
+
+/** A free port that is none of `taken` (ports chosen but not bound yet). */
+export async function freePortBesides(taken) {
+  for (;;) {
+    const p = await freePort();
+    if (!taken.has(p)) { taken.add(p); return p; }
+  }
 }
 
 /** One xmpp.js device per resource of each account. */

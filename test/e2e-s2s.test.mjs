@@ -1,0 +1,80 @@
+// Server to server, end to end: a separate Prosody serving verona.example
+// sends messages to capulet.example and montague.example, which three
+// Prosody servers (not clustered) serve behind nginx and HAProxy with the
+// example configs as they are (s2s on 5269). verona's Prosody finds the
+// proxy through its SRV record (test/prosody/mod_static_srv.lua answers it),
+// opens one s2s stream per domain, and the proxy routes each stream by the
+// domain in `to`. Each recipient has a device on every server, connected
+// directly: only the one on the server that received the stream gets the
+// message, which shows where the stream went by the server's own view.
+import t from 'tap';
+import { startClients } from './lib/xmpp-clients.mjs';
+import { makeStackPki, makeAccounts, startStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
+import { startProsody, prosodyLogs } from './lib/prosody.mjs';
+import { waitFor } from './lib/procs.mjs';
+
+const SERVERS = [
+  { name: 'server-1', c2s: 5301, s2s: 5401 },
+  { name: 'server-2', c2s: 5302, s2s: 5402 },
+  { name: 'server-3', c2s: 5303, s2s: 5403 },
+];
+const REMOTE = 'verona.example';
+const pki = makeStackPki({ verona: [REMOTE] });
+const accounts = makeAccounts(1, 1); // juliet@capulet.example, juliet@montague.example
+const clients = await startClients({ ca: pki.ca });
+t.teardown(() => clients.close());
+
+for (const kind of ['nginx', 'haproxy']) {
+  t.test(`${kind}: s2s streams routed by to`, async (t) => {
+    const remotePorts = {};
+    const stack = await startStack({
+      kind, pki, accounts, servers: SERVERS,
+      staticSrv: async (prepared) => {
+        const taken = new Set(prepared.ports.values());
+        remotePorts.c2s = await freePortBesides(taken);
+        remotePorts.s2s = await freePortBesides(taken);
+        return { [REMOTE]: remotePorts.s2s };
+      },
+    });
+    t.teardown(() => stack.stop());
+    const remote = await startProsody({
+      servers: [{ name: 'verona', ports: remotePorts }],
+      domains: [REMOTE],
+      accounts: [{ user: 'friar', domain: REMOTE, password: PASSWORD }],
+      pki: { dir: pki.dir, ca: pki.ca, ...pki.certs.verona },
+      staticSrv: Object.fromEntries(accounts.map((a) => [a.domain, stack.proxy.port(5269)])),
+    });
+    t.teardown(() => remote.stop());
+    t.teardown(() => { if (t.passing() === false) t.comment(`${stack.logs()}\n${prosodyLogs(remote.servers)}`); });
+
+    // A device of each recipient on every server, straight to its c2s port.
+    const devices = stack.prosody.servers.flatMap((s) => accounts.map((a) => ({
+      id: `${a.jid}@${s.name}`, server: s.name, service: `xmpp://127.0.0.1:${s.ports.c2s}`, domain: a.domain,
+      username: a.user, password: a.password, resource: s.name, localAddress: '127.0.0.1',
+    })));
+    const friar = { id: 'friar', service: `xmpp://127.0.0.1:${remotePorts.c2s}`, domain: REMOTE, username: 'friar', password: PASSWORD, resource: 'cell' };
+    const connected = await clients.connect([...devices, friar]);
+    t.same(connected.filter((c) => !c.ok), [], 'every device connected');
+
+    const messages = accounts.map((a, i) => ({ from: 'friar', to: a.jid, token: `s2s-${kind}-${i}` }));
+    await clients.send(messages, 8000);
+    const received = await clients.received();
+    await clients.disconnect();
+    // The proxy logs a session when it ends: close the s2s streams.
+    await remote.stop();
+
+    const log = await waitFor(() => {
+      const entries = [...stack.clientLog().values()].filter((e) => e.route_by === 'to');
+      return entries.length >= accounts.length && entries;
+    }, { what: 's2s lines in the proxy log' }).catch(() => []);
+    for (const [i, a] of accounts.entries()) {
+      const entry = log.find((e) => e.key === a.domain);
+      t.ok(entry, `the proxy routed a stream by to=${a.domain}`);
+      if (!entry) continue;
+      const got = devices.filter((d) => d.domain === a.domain && received[d.id]?.includes(messages[i].token)).map((d) => d.server);
+      t.same(got, [entry.server], `${a.jid}: the message arrived on ${entry.server} only, where the proxy sent the stream`);
+      const incoming = stack.prosody.servers.filter((s) => s.s2sIncoming().some((x) => x.from === REMOTE && x.to === a.domain)).map((s) => s.name);
+      t.same(incoming, [entry.server], `${a.domain}: only ${entry.server} logged the incoming stream from ${REMOTE}`);
+    }
+  });
+}
