@@ -72,12 +72,14 @@ export async function startStack(options) {
   }
 }
 
-async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv }) {
+async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers }) {
   const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
   const prepared = await prepare(configFile ?? (kind === 'nginx' ? 'njs/nginx.conf' : 'haproxy/haproxy.cfg'),
     { edit: (text) => edit(mapPaths(certificatePaths(pki))(text)) });
   const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
-  const prosody = await startProsody({
+  // startServers(real): other XMPP servers than Prosody (ejabberd), as
+  // { servers: [{ name, conf, log() }], stop() }.
+  const prosody = startServers ? await startServers(real) : await startProsody({
     servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
     domains: DOMAINS, accounts, pki: pki.server,
     staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
