@@ -45,5 +45,23 @@ for (const kind of ['nginx', 'haproxy']) {
     t.equal(delivered, run.results.length, `${delivered} of ${run.results.length} messages delivered`);
     const tls = /tls=(\S+)/.exec(stack.proxy.log().split('\n').find((l) => l.includes('by=from')) ?? '')?.[1];
     t.match(tls, /^TLSv1\.[23]\/xmpp-client$/, `the proxy logged the client's TLS: ${tls}`);
+
+    // One account, two kinds of client: one that sends from before STARTTLS
+    // (5222, passed through) and xmpp.js over Direct TLS (5223). Both
+    // upstreams must put the key on the same server.
+    await t.test("an account's devices on 5222 (from in the first header) and on 5223 meet", async (t) => {
+      const nextAddress = addressPool(100);
+      const mixed = [
+        ...devicesFor(accounts.map((a) => ({ ...a, resources: ['desktop'] })),
+          { service: `xmpp://127.0.0.1:${stack.proxy.port(5222)}`, nextAddress, fromInFirstHeader: true }),
+        ...devicesFor(accounts.map((a) => ({ ...a, resources: ['phone'] })),
+          { service: `xmpps://127.0.0.1:${stack.proxy.port(5223)}`, nextAddress, alpn: 'xmpp-client' }),
+      ];
+      const run = await runTraffic(stack, clients, mixed, accountMessages);
+      t.same(run.connected.filter((c) => !c.ok), [], 'every device connected');
+      const apart = Object.entries(spread(run.devices, (d) => d.account)).filter(([, s]) => s.length > 1);
+      t.same(apart, [], 'every account on one server');
+      t.equal(run.results.filter((r) => r.delivered).length, run.results.length, 'every message delivered');
+    });
   });
 }

@@ -95,7 +95,13 @@ async function send(messages, waitMs) {
   for (const m of messages) {
     const dev = devices.get(m.from);
     if (!dev?.jid) continue;
-    await dev.xmpp.send(xml('message', { to: m.to, type: 'chat', id: m.token }, xml('body', {}, m.token)));
+    // A device whose stream has ended (e.g. replaced by a session with the
+    // same full JID) cannot send; that message is reported as not delivered.
+    try {
+      await dev.xmpp.send(xml('message', { to: m.to, type: 'chat', id: m.token }, xml('body', {}, m.token)));
+    } catch (e) {
+      dev.errors.push(`send ${m.token}: ${e?.message ?? e}`);
+    }
   }
   const arrived = (m) => [...devices.values()].some((d) => d.jid === m.to && d.received.includes(m.token));
   const bounced = (m) => devices.get(m.from)?.bounced.some((b) => b.token === m.token);
