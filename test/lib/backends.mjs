@@ -37,10 +37,10 @@ export async function startBackends(names, ports) {
  * { backend, id, localPort, greetingMs } or { backend: null } when the proxy
  * closed without reaching a backend.
  */
-export function exchange(port, bytes, { localAddress = '127.0.0.1', pieces = 1, gapMs = 0, timeoutMs = 15000 } = {}) {
+export function exchange(port, bytes, { host = '127.0.0.1', localAddress = '127.0.0.1', pieces = 1, gapMs = 0, timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const socket = net.connect({ port, host: '127.0.0.1', localAddress });
+    const socket = net.connect({ port, host, localAddress });
     let received = Buffer.alloc(0);
     let greeting = null;
     let allSent = false;

@@ -1,0 +1,97 @@
+// The routing scenarios against the four containerised proxies: nginx and
+// HAProxy from Debian 12 (bookworm) and Debian 13 (trixie) images built from
+// docker/, each with the module the image carries and the example config with
+// only its ports moved, on the host's network.
+import t from 'tap';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from './lib/proxies.mjs';
+import { routingSuite } from './lib/routing-suite.mjs';
+import { waitForPort, readIfExists } from './lib/procs.mjs';
+import { GENERATIONS, image, useDocker, runContainer, removeContainer, inImage, docker } from './lib/docker.mjs';
+
+const PROXIES = [
+  { kind: 'nginx', delayMs: 10000, prepare: prepareNginx }, // preread_timeout in njs/nginx.conf
+  { kind: 'haproxy', delayMs: 5000, prepare: prepareHaproxy }, // inspect-delay in haproxy/haproxy.cfg
+];
+
+if (process.env.JIDROUTE_SKIP_DOCKER) {
+  t.plan(0, 'JIDROUTE_SKIP_DOCKER is set');
+} else {
+  // A cold machine installs Docker and builds the images first.
+  t.setTimeout(30 * 60000);
+  const engine = await useDocker({ images: Object.keys(GENERATIONS).flatMap((g) => PROXIES.map((p) => [p.kind, g])) });
+  t.teardown(() => engine.release());
+
+  // The module inside the container, not the checkout's dist/.
+  const inImageModule = (text) => text.split(join(ROOT, 'dist') + '/').join(INSTALL_DIR);
+
+  async function startInContainer(prepared, imageName) {
+    const { dir, conf } = prepared;
+    const output = join(dir, 'output.log');
+    // The temporary dir at the same path inside: the config in, the logs out.
+    // Output to a file, not the container's pipe: HAProxy drops log lines when
+    // a pipe is full.
+    const command = prepared.kind === 'nginx'
+      ? `exec nginx -p ${dir} -c ${conf} -g 'daemon off;' >>${output} 2>&1`
+      : `exec haproxy -W -db -f ${conf} >>${output} 2>&1`;
+    const name = `jidroute-test-${prepared.kind}-${imageName.split(':')[1]}-${process.pid}`;
+    await runContainer(name, ['-v', `${dir}:${dir}`, imageName, 'sh', '-c', command]);
+    try {
+      await waitForPort([...prepared.ports.values()][0], { timeoutMs: 60000 });
+    } catch {
+      const logs = await docker(['logs', name], { check: false });
+      await removeContainer(name);
+      throw new Error(`${imageName} did not start: ${logs.stdout}${logs.stderr}${readIfExists(output)}`);
+    }
+    return {
+      ...prepared,
+      port: (p) => prepared.ports.get(p),
+      log: () => readIfExists(prepared.kind === 'nginx' ? prepared.accessLog : output),
+      errors: () => readIfExists(prepared.kind === 'nginx' ? prepared.errorLog : output),
+      stop: () => removeContainer(name),
+    };
+  }
+
+  for (const [generation, want] of Object.entries(GENERATIONS)) {
+    for (const proxy of PROXIES) {
+      const imageName = image(proxy.kind, generation);
+      await t.test(`${imageName} (Debian ${want.debian})`, async (t) => {
+        await t.test('the image holds this build and the example config', async (t) => {
+          const [file, config, conf] = proxy.kind === 'nginx'
+            ? ['jidroute.js', 'njs/nginx.conf', 'nginx.conf']
+            : ['jidroute.lua', 'haproxy/haproxy.cfg', 'haproxy.cfg'];
+          const inside = await inImage(imageName, `cat ${INSTALL_DIR}${file}; echo '<<end>>'; cat /etc/jidroute/${conf}`);
+          const [module, cfg] = inside.split('<<end>>\n');
+          t.equal(module, readFileSync(join(ROOT, 'dist', file), 'utf8'), `${INSTALL_DIR}${file} is dist/${file}`);
+          t.equal(cfg, readFileSync(join(ROOT, config), 'utf8'), `/etc/jidroute/${conf} is ${config}`);
+        });
+
+        await t.test('versions', async (t) => {
+          if (proxy.kind === 'nginx') {
+            const out = await inImage(imageName, "nginx -v 2>&1; dpkg-query -W -f '${Version}\\n' libnginx-mod-stream-js");
+            const nginx = /nginx\/(\S+)/.exec(out)?.[1];
+            const njs = out.trim().split('\n').pop();
+            t.comment(`${imageName}: nginx ${nginx}, njs ${njs}`);
+            t.match(nginx, new RegExp(`^${want.nginx.replace('.', '\\.')}\\.`), `nginx ${want.nginx}`);
+            t.match(njs, new RegExp(`^${want.njs.replace(/\./g, '\\.')}-`), `njs ${want.njs}`);
+          } else {
+            const out = await inImage(imageName, 'haproxy -vv');
+            const haproxy = /HAProxy version (\S+)/.exec(out)?.[1];
+            const lua = /Built with Lua version : Lua (\S+)/.exec(out)?.[1];
+            t.comment(`${imageName}: HAProxy ${haproxy}, Lua ${lua}`);
+            t.match(haproxy, new RegExp(`^${want.haproxy.replace('.', '\\.')}\\.`), `HAProxy ${want.haproxy}`);
+            t.match(lua, new RegExp(`^${want.lua.replace('.', '\\.')}\\.`), `Lua ${want.lua}`);
+          }
+        });
+
+        routingSuite(t, {
+          kind: proxy.kind,
+          delayMs: proxy.delayMs,
+          prepare: () => proxy.prepare(undefined, { edit: inImageModule }),
+          start: (prepared) => startInContainer(prepared, imageName),
+        });
+      });
+    }
+  }
+}
