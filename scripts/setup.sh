@@ -10,6 +10,7 @@ PACKAGES=(
   haproxy                                                 # HAProxy with Lua
   lua5.3 lua5.4                                           # the Lua parity tests
   njs                                                     # njs command line (syntax check, micro-benchmarks)
+  gcc libc6-dev                                           # the benchmarks' load generator (bench/loadgen.c)
   prosody ejabberd openssl                                # real XMPP servers and the test CA (end-to-end tests, demo)
 )
 if [ -n "${JIDROUTE_EXTRA_PACKAGES:-}" ]; then

@@ -1,0 +1,145 @@
+// Core micro-benchmarks: headers per second through core/ under Node
+// (dist/core.mjs), the njs command-line interpreter (core bundled by esbuild as
+// build.mjs bundles dist/jidroute.js, plus dist/jidroute.js's own preread
+// handler under a stand-in session) and lua5.3 / lua5.4 (dist/jidroute.lua).
+// Typical, worst case at the size limit, byte at a time, and the cost per byte
+// as the header grows. Run alone: node bench/core.mjs [--only ...] [--seconds s]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../test/lib/proxies.mjs';
+import { tempDir } from '../test/lib/procs.mjs';
+import { njsUnsupported } from '../njs/target.mjs';
+import { parseArgs } from './lib/args.mjs';
+
+const STREAM_OPEN = "<?xml version='1.0'?><stream:stream ";
+const STREAM_NS = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'";
+
+/** The typical header of the connection benchmark (189 bytes). */
+export const TYPICAL = `${STREAM_OPEN}from='user0001@tenant01.example' to='tenant01.example' ${STREAM_NS} xml:lang='en'>`;
+
+/** Pads a header with short attributes (each name read byte by byte, each
+ * value found with indexOf, each checked for namespaces) up to `size` bytes. */
+function padded(head, size) {
+  let pad = '';
+  for (let i = 0; head.length + pad.length + 1 < size; i++) {
+    const attr = ` a${String(i).padStart(5, '0')}='v'`;
+    if (head.length + pad.length + attr.length + 1 > size) {
+      pad += ' '.repeat(size - 1 - head.length - pad.length); // white space before '>' is allowed
+      break;
+    }
+    pad += attr;
+  }
+  return head + pad + '>';
+}
+
+/**
+ * Worst case at the default limit (8,192 bytes): the longest JID parts a JID
+ * may have (1,023 octets: a non-ASCII uppercase localpart, case-mapped code
+ * point by code point, and a non-ASCII domain), then short attributes up to
+ * 8,100 bytes, all in one piece.
+ */
+export function limitHeader() {
+  const local = Buffer.from('Ä'.repeat(511), 'utf8').toString('latin1'); // 1,022 octets
+  const domain = Buffer.from('Ü'.repeat(505) + '.example', 'utf8').toString('latin1'); // 1,018 octets
+  return padded(`${STREAM_OPEN}from='${local}@${domain}/phone' to='${domain}' ${STREAM_NS}`, 8100);
+}
+
+export const LINEAR_SIZES = [256, 1024, 2048, 4096, 8000];
+
+export function linearHeaders() {
+  const head = `${STREAM_OPEN}from='user0001@tenant01.example' to='tenant01.example' ${STREAM_NS}`;
+  return Object.fromEntries(LINEAR_SIZES.map((n) => [n, padded(head, n)]));
+}
+
+const jsString = (s) => JSON.stringify(s).replace(/[\u0080-\u00ff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const luaString = (s) => `"${[...s].map((c) => {
+  const b = c.charCodeAt(0);
+  return b >= 0x20 && b < 0x7f && c !== '"' && c !== '\\' ? c : `\\x${b.toString(16).padStart(2, '0')}`;
+}).join('')}"`;
+
+async function bundleCoreForNjs(file) {
+  // The same esbuild options as build.mjs's njs build, with a default export
+  // written the way njs 0.7.9 reads it.
+  const result = await build({
+    stdin: {
+      contents: "import { newRouter, feedRouter, currentRoute } from './core/router';\n" +
+        'const core = { newRouter, feedRouter, currentRoute };\nexport default core;\n',
+      resolveDir: ROOT, loader: 'ts',
+    },
+    bundle: true, format: 'esm', target: 'es2017', supported: njsUnsupported, write: false,
+    charset: 'ascii', legalComments: 'none', logLevel: 'error',
+  });
+  let code = result.outputFiles[0].text;
+  const match = /export\s*\{\s*(\w+)\s+as\s+default\s*\};?\s*$/.exec(code);
+  if (match) code = code.slice(0, match.index) + `export default ${match[1]};\n`;
+  writeFileSync(file, code);
+}
+
+function checkInputs(core, inputs) {
+  // The worst case must take the whole path (header read, JID mapped), not
+  // stop early at an error: check what the core makes of every input.
+  const route = (bytes) => {
+    const r = core.newRouter('bare', undefined);
+    core.feedRouter(r, bytes);
+    return core.currentRoute(r, '127.0.0.1');
+  };
+  for (const [name, bytes] of [['typical', inputs.typical], ['limit', inputs.limit], ...Object.entries(inputs.linear)]) {
+    const r = route(bytes);
+    if (r.routeBy !== 'from') throw new Error(`bench input ${name} does not route by from: ${r.stream}`);
+  }
+}
+
+function runJson(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600000 });
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.stdout}`.slice(0, 2000));
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+export async function runCoreBench({ only = 'typical,limit,bytewise,linear', seconds = 0.4, log = () => {} } = {}) {
+  const inputs = { typical: TYPICAL, limit: limitHeader(), linear: linearHeaders() };
+  const core = await import(pathToFileURL(join(ROOT, 'dist/core.mjs')).href);
+  checkInputs(core, inputs);
+  const bench = (await import(pathToFileURL(join(ROOT, 'bench/harness/bench-core.js')).href)).default;
+  const results = [];
+  const linear = [];
+  const collect = (out) => { results.push(...out.results); linear.push(...out.linear); };
+
+  log('core: node');
+  const now = () => Number(process.hrtime.bigint()) / 1e6;
+  collect(bench.run(core, inputs, seconds, now, only, 'node'));
+
+  const dir = tempDir('jidroute-bench-core-');
+  mkdirSync(dir, { recursive: true });
+  await bundleCoreForNjs(join(dir, 'core.js'));
+  copyFileSync(join(ROOT, 'bench/harness/bench-core.js'), join(dir, 'bench-core.js'));
+  copyFileSync(join(ROOT, 'bench/harness/njs-main.js'), join(dir, 'njs-main.js'));
+  copyFileSync(join(ROOT, 'dist/jidroute.js'), join(dir, 'jidroute.js'));
+  const linearJs = Object.entries(inputs.linear).map(([k, v]) => `${k}: ${jsString(v)}`).join(',\n');
+  writeFileSync(join(dir, 'inputs.js'), `export default { typical: ${jsString(inputs.typical)}, limit: ${jsString(inputs.limit)},\n` +
+    `linear: {\n${linearJs}\n}, only: ${JSON.stringify(only)}, seconds: ${seconds} };\n`);
+  writeFileSync(join(dir, 'inputs.lua'), `return { typical = ${luaString(inputs.typical)}, limit = ${luaString(inputs.limit)},\n` +
+    `linear = {\n${Object.values(inputs.linear).map(luaString).join(',\n')}\n}, only = ${luaString(only)}, seconds = ${seconds} }\n`);
+
+  log('core: njs');
+  collect(runJson('njs', ['-p', dir, join(dir, 'njs-main.js')], 'njs'));
+  for (const lua of ['lua5.3', 'lua5.4']) {
+    log(`core: ${lua}`);
+    collect(runJson(lua, [join(ROOT, 'bench/harness/lua-main.lua'), join(ROOT, 'dist/jidroute.lua'), join(dir, 'inputs.lua'), lua], lua));
+  }
+  return { seconds, only, inputSizes: { typical: inputs.typical.length, limit: inputs.limit.length }, results, linear };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const opts = parseArgs(process.argv.slice(2), { only: 'typical,limit,bytewise,linear', seconds: 0.4, out: '' });
+  const { coreMarkdown } = await import('./lib/report.mjs');
+  const core = await runCoreBench({ only: opts.only, seconds: opts.seconds, log: (m) => console.error(m) });
+  const md = coreMarkdown(core);
+  console.log(md);
+  if (opts.out) {
+    writeFileSync(join(opts.out, 'core.json'), JSON.stringify(core, null, 2) + '\n');
+    writeFileSync(join(opts.out, 'core.md'), md);
+  }
+}

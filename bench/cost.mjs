@@ -1,0 +1,290 @@
+// npm run bench: what jidroute costs per connection, next to the plain
+// proxies, the floor (the least an njs/Lua routing module can cost) and the
+// hand-written regex peer, in one run, alternating, several rounds; then the
+// core micro-benchmarks (bench/core.mjs). Writes bench/results/cost.{json,md,svg}.
+// Options: node bench/cost.mjs --help
+import { join, resolve } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { ROOT } from '../test/lib/proxies.mjs';
+import { sleep, waitFor } from '../test/lib/procs.mjs';
+import { parseArgs, median } from './lib/args.mjs';
+import { CONFIGS, prepareConfig } from './lib/configs.mjs';
+import { buildLoadgen, machineInfo, rssKiB, loadavg, busyShare } from './lib/machine.mjs';
+import { writeLoadFiles, runLoad, withProxy } from './lib/load.mjs';
+import { costMarkdown, costSvg } from './lib/report.mjs';
+import { runCoreBench } from './core.mjs';
+
+const DEFAULTS = {
+  rounds: 3,            // each configuration once per round, order rotated
+  duration: 2,          // s of saturation measured per configuration and round
+  warmup: 0.5,          // s of load before the measured window
+  concurrency: 32,      // connections in flight at saturation
+  rate: 1000,           // connections/s for the latency run (moderate)
+  rateDuration: 2,      // s of the latency run
+  idle: 2000,           // idle connections for the memory figure (0: skip)
+  idleHold: 1,          // s the idle connections stay open
+  configs: 'all',       // comma-separated ids or prefixes (nginx, haproxy-floor, ...)
+  callgrind: 0,         // connections per configuration under callgrind (0: skip)
+  core: 'typical,limit,bytewise,linear', // core micro-benchmarks (or 'none')
+  coreTime: 0.4,        // s per micro-benchmark measurement
+  chroot: process.env.JIDROUTE_CHROOT || '', // run the proxies from this root
+  njsModule: '',        // another njs module in place of dist/jidroute.js (variants)
+  luaModule: '',        // another Lua file in place of dist/jidroute.lua
+  proxyCpu: 0,
+  loadCpu: 1,
+  waitQuiet: 0,         // s to wait (at most) for loadavg below quietLoad first
+  quietLoad: 1.0,
+  out: 'bench/results', // '' writes nothing
+  name: 'cost',         // file names under out/
+  help: false,
+};
+
+const opts = parseArgs(process.argv.slice(2), DEFAULTS);
+if (opts.help) {
+  console.log('node bench/cost.mjs [--option value ...]\n' +
+    Object.entries(DEFAULTS).map(([k, v]) => `  --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} (${JSON.stringify(v)})`).join('\n'));
+  process.exit(0);
+}
+
+function selectConfigs(spec) {
+  if (spec === 'all') return CONFIGS;
+  const wanted = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const chosen = CONFIGS.filter((c) => wanted.some((w) => c.id === w || c.id.startsWith(w + '-') || c.proxy === w));
+  if (!chosen.length) throw new Error(`no configuration matches ${spec}`);
+  return chosen;
+}
+
+function errorLines(prepared) {
+  const text = prepared.kind === 'nginx'
+    ? readFileSafe(join(prepared.dir, 'logs/error.log'))
+    : readFileSafe(join(prepared.dir, 'output.log'));
+  return text.split('\n')
+    .filter((l) => /js exception|\[alert\]|\[emerg\]|\[crit\]|\[error\]|ALERT|jidroute:/.test(l))
+    // Not the load: HAProxy's master reporting the worker it stopped, and
+    // nginx on the port probe (connection 1 connects and closes in silence).
+    .filter((l) => !/exited with code 143|\*1 pending events while prereading/.test(l));
+}
+
+function readFileSafe(f) {
+  try { return readFileSync(f, 'utf8'); } catch { return ''; }
+}
+
+const log = (...a) => console.error(...a);
+
+async function waitForQuiet() {
+  if (!opts.waitQuiet) return;
+  const until = Date.now() + opts.waitQuiet * 1000;
+  while (Date.now() < until && loadavg() > opts.quietLoad) {
+    log(`waiting for a quieter machine: loadavg ${loadavg()} > ${opts.quietLoad}`);
+    await sleep(15000);
+  }
+}
+
+/** One round of one configuration: the idle-memory run (first round only,
+ * on the freshly started proxy), saturation, then the latency run. */
+async function measureRound(prepared, ctx, { idle }) {
+  return withProxy(prepared, ctx, async ({ worker, serve }) => {
+    const target = ['--connect', `127.0.0.1:${prepared.port}`, '--headers', ctx.files.headersFile];
+    let memory;
+    if (idle) memory = await measureIdle(worker, target, ctx);
+    const sat = await runLoad(ctx.loadgen, opts.loadCpu, [...target, '--mode', 'sat', '--concurrency', opts.concurrency,
+      '--duration', opts.duration, '--warmup', opts.warmup, '--watch', worker, '--watch', serve.pid]);
+    const lat = await runLoad(ctx.loadgen, opts.loadCpu, [...target, '--mode', 'rate', '--rate', opts.rate,
+      '--concurrency', 5000, '--duration', opts.rateDuration, '--warmup', 0.3, '--watch', worker]);
+    const window = sat.window_s;
+    return {
+      connPerS: sat.conn_per_s,
+      cpuUsPerConn: sat.done_window ? (sat.watch[0].cpu_s / sat.done_window) * 1e6 : NaN,
+      proxyBusy: sat.watch[0].cpu_s / window,
+      loadBusy: (sat.self_cpu_s + sat.watch[1].cpu_s) / window,
+      failures: sat.errors + sat.timeouts + sat.connect_errors + lat.errors + lat.timeouts + lat.connect_errors +
+        (memory ? memory.failures : 0),
+      p50Ms: lat.latency_us.p50 / 1000,
+      p99Ms: lat.latency_us.p99 / 1000,
+      rateAchieved: lat.conn_per_s,
+      rateLate: lat.late,
+      rateCpuUsPerConn: lat.done_window ? (lat.watch[0].cpu_s / lat.done_window) * 1e6 : NaN,
+      memory,
+    };
+  });
+}
+
+/** Resident memory the proxy worker gains per idle connection. */
+async function measureIdle(worker, target, ctx) {
+  // A few connections first, so that start-up allocations are not counted.
+  await runLoad(ctx.loadgen, opts.loadCpu, [...target, '--mode', 'rate', '--rate', 200, '--duration', 0.2, '--warmup', 0]);
+  await sleep(200);
+  const before = rssKiB(worker);
+  let after = NaN;
+  const r = await runLoad(ctx.loadgen, opts.loadCpu, [...target, '--mode', 'idle', '--idle', opts.idle, '--rate', 4000,
+    '--concurrency', opts.idle, '--hold', opts.idleHold, '--duration', 20],
+    { onLine: (line) => { if (line === 'ready') after = rssKiB(worker); } });
+  return {
+    idle: r.idle_answered, rssBeforeKiB: before, rssAfterKiB: after, bytesPerConn: ((after - before) * 1024) / opts.idle,
+    failures: r.errors + r.timeouts + r.connect_errors + (opts.idle - r.idle_answered),
+  };
+}
+
+/**
+ * Instructions the proxy worker executes per connection, under callgrind:
+ * two runs, of N and 3N connections, and the difference over 2N, so that
+ * start-up and shutdown cancel out. (callgrind_control cannot reach a worker
+ * blocked in epoll_wait here, so the counts come from the dumps at exit.)
+ */
+async function measureCallgrind(prepared, ctx, outDir) {
+  const dir = join(outDir, prepared.config.id);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777); // nginx's worker runs as nobody and writes its own dump
+  const totals = [];
+  for (const n of [opts.callgrind, 3 * opts.callgrind]) {
+    const wrap = ['valgrind', '--tool=callgrind', '--trace-children=yes', `--callgrind-out-file=${dir}/callgrind.out.%p`];
+    const worker = await withProxy(prepared, { ...ctx, wrap }, async ({ worker }) => {
+      const r = await runLoad(ctx.loadgen, opts.loadCpu, ['--connect', `127.0.0.1:${prepared.port}`,
+        '--headers', ctx.files.headersFile, '--mode', 'sat', '--count', n, '--concurrency', 4,
+        '--duration', 110, '--warmup', 0, '--timeout', 30], { timeoutMs: 300000 });
+      if (r.done !== n) throw new Error(`callgrind run of ${prepared.config.id}: ${r.done} of ${n} connections done`);
+      return worker;
+    });
+    const file = join(dir, `callgrind.out.${worker}`);
+    await waitFor(() => readFileSafe(file).match(/^totals:\s+(\d+)/m), { timeoutMs: 30000, what: `callgrind dump ${file}` });
+    const total = Number(readFileSafe(file).match(/^totals:\s+(\d+)/m)[1]);
+    totals.push({ n, total, file });
+  }
+  const perConn = (totals[1].total - totals[0].total) / (totals[1].n - totals[0].n);
+  const annotate = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=99', totals[1].file],
+    { encoding: 'utf8', maxBuffer: 64 << 20 });
+  writeFileSync(join(dir, 'profile.txt'), annotate);
+  return { instructionsPerConn: perConn, runs: totals.map(({ n, total }) => ({ n, total })), profile: join(dir, 'profile.txt') };
+}
+
+async function main() {
+  const started = Date.now();
+  const configs = selectConfigs(opts.configs);
+  const loadgen = buildLoadgen();
+  const files = writeLoadFiles();
+  const chroot = opts.chroot || undefined;
+  const ctx = { loadgen, files, proxyCpu: opts.proxyCpu, loadCpu: opts.loadCpu, chroot };
+  await waitForQuiet();
+  const machine = machineInfo({ chroot });
+  machine.busyBefore = await busyShare(1000);
+  log(`bench: ${configs.length} configurations x ${opts.rounds} rounds; load avg ${machine.loadavg}; ` +
+    `cores busy before: ${(machine.busyBefore * 100).toFixed(0)}%`);
+
+  const prepared = new Map();
+  const modules = { nginx: opts.njsModule ? resolve(opts.njsModule) : undefined, haproxy: opts.luaModule ? resolve(opts.luaModule) : undefined };
+  for (const c of configs) prepared.set(c.id, await prepareConfig(c, modules));
+
+  const rounds = [];
+  for (let r = 0; r < opts.rounds; r++) {
+    const order = configs.map((_, i) => configs[(i + r) % configs.length]);
+    if (r % 2) order.reverse();
+    const round = {};
+    for (const c of order) {
+      round[c.id] = await measureRound(prepared.get(c.id), ctx, { idle: r === 0 && opts.idle > 0 });
+      const m = round[c.id];
+      log(`round ${r + 1} ${c.id.padEnd(24)} ${m.connPerS.toFixed(0).padStart(6)} conn/s  ` +
+        `${m.cpuUsPerConn.toFixed(1).padStart(6)} us/conn  proxy ${(m.proxyBusy * 100).toFixed(0)}%  ` +
+        `load ${(m.loadBusy * 100).toFixed(0)}%  p50 ${m.p50Ms.toFixed(2)} p99 ${m.p99Ms.toFixed(2)} ms` +
+        (m.memory ? `  idle ${(m.memory.bytesPerConn / 1024).toFixed(1)} KiB/conn` : '') +
+        (m.failures ? `  FAILURES ${m.failures}` : ''));
+    }
+    rounds.push(round);
+  }
+
+  const idle = {};
+  if (rounds.length) for (const c of configs) if (rounds[0][c.id].memory) idle[c.id] = rounds[0][c.id].memory;
+
+  const callgrind = {};
+  if (opts.callgrind > 0) {
+    if (chroot) throw new Error('--callgrind does not run with --chroot');
+    const cgDir = join(resolve(ROOT, opts.out || 'bench/results'), 'callgrind');
+    rmSync(cgDir, { recursive: true, force: true });
+    for (const c of configs) {
+      callgrind[c.id] = await measureCallgrind(prepared.get(c.id), ctx, cgDir);
+      log(`callgrind ${c.id.padEnd(24)} ${(callgrind[c.id].instructionsPerConn / 1000).toFixed(1)}k instructions/conn`);
+    }
+  }
+
+  const errors = {};
+  for (const c of configs) {
+    const lines = errorLines(prepared.get(c.id));
+    if (lines.length) errors[c.id] = lines.slice(0, 5);
+  }
+
+  let core;
+  if (opts.core !== 'none') core = await runCoreBench({ only: opts.core, seconds: opts.coreTime, log });
+
+  machine.busyAfter = await busyShare(1000);
+  machine.loadavgAfter = readFileSync('/proc/loadavg', 'utf8').trim();
+  const result = summarise({ configs, rounds, idle, callgrind, errors, core, machine, seconds: (Date.now() - started) / 1000 });
+  const md = costMarkdown(result);
+  console.log(md);
+  if (opts.out) {
+    const outDir = resolve(ROOT, opts.out);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, `${opts.name}.json`), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(outDir, `${opts.name}.md`), md);
+    writeFileSync(join(outDir, `${opts.name}.svg`), costSvg(result));
+    log(`wrote ${opts.out}/${opts.name}.{json,md,svg}`);
+  }
+}
+
+/** Medians over rounds, and ratios taken within each round (neighbours in
+ * time, so that the machine's drift cancels) before their median. */
+function summarise({ configs, rounds, idle, callgrind, errors, core, machine, seconds }) {
+  const byId = Object.fromEntries(configs.map((c) => [c.id, c]));
+  const rows = configs.map((c) => {
+    const per = rounds.map((r) => r[c.id]);
+    const ref = (variant) => `${c.proxy}-${variant}`;
+    const ratio = (variant, f) => (byId[ref(variant)] ? median(rounds.map((r) => f(r[c.id], r[ref(variant)]))) : NaN);
+    const row = {
+      id: c.id, proxy: c.proxy, variant: c.variant, label: c.label,
+      connPerS: median(per.map((m) => m.connPerS)),
+      cpuUsPerConn: median(per.map((m) => m.cpuUsPerConn)),
+      proxyBusy: median(per.map((m) => m.proxyBusy)),
+      loadBusy: median(per.map((m) => m.loadBusy)),
+      p50Ms: median(per.map((m) => m.p50Ms)),
+      p99Ms: median(per.map((m) => m.p99Ms)),
+      failures: per.reduce((a, m) => a + m.failures, 0),
+      // Throughput relative to the plain proxy and to the floor: conn/s
+      // ratio, and the same from CPU time (reference CPU / this CPU), which
+      // holds even where the load generator, not the proxy, was the limit.
+      connVsPlain: ratio('plain', (a, b) => a.connPerS / b.connPerS),
+      connVsFloor: ratio('floor', (a, b) => a.connPerS / b.connPerS),
+      cpuVsPlain: ratio('plain', (a, b) => b.cpuUsPerConn / a.cpuUsPerConn),
+      cpuVsFloor: ratio('floor', (a, b) => b.cpuUsPerConn / a.cpuUsPerConn),
+      cpuVsRegex: ratio('regex', (a, b) => b.cpuUsPerConn / a.cpuUsPerConn),
+      connVsRegex: ratio('regex', (a, b) => a.connPerS / b.connPerS),
+      addedP99MsVsPlain: ratio('plain', (a, b) => a.p99Ms - b.p99Ms),
+      addedP50MsVsPlain: ratio('plain', (a, b) => a.p50Ms - b.p50Ms),
+      rounds: per.map(({ memory, ...m }) => m),
+    };
+    if (idle[c.id]) {
+      row.idleBytesPerConn = idle[c.id].bytesPerConn;
+      row.idle = idle[c.id];
+    }
+    if (callgrind[c.id]) row.instructionsPerConn = callgrind[c.id].instructionsPerConn;
+    return row;
+  });
+  const get = (id) => rows.find((r) => r.id === id);
+  for (const row of rows) {
+    const plain = get(`${row.proxy}-plain`);
+    const floor = get(`${row.proxy}-floor`);
+    if (plain && row.idleBytesPerConn !== undefined && plain.idleBytesPerConn) row.idleVsPlain = row.idleBytesPerConn / plain.idleBytesPerConn;
+    if (floor && row.idleBytesPerConn !== undefined && floor.idleBytesPerConn) row.idleVsFloor = row.idleBytesPerConn / floor.idleBytesPerConn;
+    if (plain?.instructionsPerConn && row.instructionsPerConn) row.instrVsPlain = plain.instructionsPerConn / row.instructionsPerConn;
+    if (floor?.instructionsPerConn && row.instructionsPerConn) row.instrVsFloor = floor.instructionsPerConn / row.instructionsPerConn;
+  }
+  const targets = [];
+  for (const row of rows.filter((r) => r.variant === 'jidroute')) {
+    targets.push({ what: `${row.id}: capacity >= 0.95x of its floor (CPU per connection)`, value: row.cpuVsFloor, met: row.cpuVsFloor >= 0.95 });
+    targets.push({ what: `${row.id}: conn/s >= 0.95x of its floor`, value: row.connVsFloor, met: row.connVsFloor >= 0.95 });
+    if (row.instrVsFloor !== undefined) targets.push({ what: `${row.id}: instructions >= 0.95x of its floor (callgrind)`, value: row.instrVsFloor, met: row.instrVsFloor >= 0.95 });
+    targets.push({ what: `${row.id}: added p99 at ${opts.rate} conn/s < 0.2 ms vs plain`, value: row.addedP99MsVsPlain, met: row.addedP99MsVsPlain < 0.2 });
+    if (row.proxy === 'nginx') targets.push({ what: `${row.id}: cheaper than the regex peer (CPU per connection)`, value: row.cpuVsRegex, met: row.cpuVsRegex > 1 });
+  }
+  return { kind: 'cost', options: opts, machine, seconds, rows, errors, callgrind, core, targets };
+}
+
+await main();

@@ -1,0 +1,36 @@
+// --name value / --name=value / --flag command-line options with defaults.
+export function parseArgs(argv, defaults) {
+  const out = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    let [name, value] = a.slice(2).split(/=(.*)/s);
+    const camel = (n) => n.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (name.startsWith('no-') && typeof defaults[camel(name.slice(3))] === 'boolean' && value === undefined) {
+      out[camel(name.slice(3))] = false;
+      continue;
+    }
+    const key = camel(name);
+    if (!(key in defaults)) throw new Error(`unknown option --${name} (known: ${Object.keys(defaults).map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')})`);
+    if (value === undefined) {
+      if (typeof defaults[key] === 'boolean') value = 'true';
+      else value = argv[++i];
+    }
+    const d = defaults[key];
+    out[key] = typeof d === 'number' ? Number(value) : typeof d === 'boolean' ? value === 'true' || value === true : value;
+    if (typeof d === 'number' && !Number.isFinite(out[key])) throw new Error(`--${name} wants a number`);
+  }
+  return out;
+}
+
+export function median(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+export function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))];
+}

@@ -1,0 +1,95 @@
+// What a result was measured on, and what a process costs: read from /proc
+// and from the programs themselves.
+import os from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync, statSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../test/lib/proxies.mjs';
+
+/** stdout and stderr of a short command (nginx -v writes to stderr). */
+function run(cmd, args, { chroot } = {}) {
+  const [c, a] = chroot ? ['chroot', [chroot, cmd, ...args]] : [cmd, args];
+  const r = spawnSync(c, a, { encoding: 'utf8', timeout: 10000 });
+  return `${r.stdout || ''}${r.stderr || ''}`;
+}
+
+function dpkgVersion(pkg, chroot) {
+  return run('dpkg-query', ['-W', '-f=${Version}', pkg], { chroot }).trim() || undefined;
+}
+
+/** Cores, kernel, CPU model, proxy and interpreter versions, load. */
+export function machineInfo({ chroot } = {}) {
+  const nginx = (run('nginx', ['-v'], { chroot }).match(/nginx\/(\S+)/) || [])[1];
+  const haproxy = (run('haproxy', ['-v'], { chroot }).match(/version (\S+)/) || [])[1];
+  const haproxyLua = (run('haproxy', ['-vv'], { chroot }).match(/Built with Lua version : (.+)/) || [])[1];
+  return {
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    kernel: os.release(),
+    memoryMiB: Math.round(os.totalmem() / 1048576),
+    loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+    node: process.version,
+    nginx,
+    njsModule: dpkgVersion('libnginx-mod-stream-js', chroot),
+    haproxy,
+    haproxyLua,
+    njsCli: run('njs', ['-v']).trim() || undefined,
+    lua53: run('lua5.3', ['-v']).trim().split('  ')[0] || undefined,
+    lua54: run('lua5.4', ['-v']).trim().split('  ')[0] || undefined,
+    chroot: chroot || undefined,
+  };
+}
+
+/** The process ids whose parent is `pid`. */
+export function childrenOf(pid) {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (existsSync(file)) {
+    const kids = readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    if (kids.length) return kids;
+  }
+  const kids = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(name));
+    } catch { /* gone */ }
+  }
+  return kids;
+}
+
+/** Resident memory of `pid` in KiB. */
+export function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+export function loadavg() {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** Share of both cores busy over `ms` (from /proc/stat): how much else runs. */
+export async function busyShare(ms = 1000) {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + f[4];
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+/** Compiles bench/loadgen.c once (again when the source is newer). */
+export function buildLoadgen() {
+  const src = join(ROOT, 'bench/loadgen.c');
+  const dir = join(ROOT, 'bench/.build');
+  const bin = join(dir, 'loadgen');
+  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
+  mkdirSync(dir, { recursive: true });
+  execFileSync('cc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' });
+  return bin;
+}
