@@ -4,12 +4,11 @@
 // device from a loopback address of its own. What landed where is read from
 // the servers' own logs and from the proxy's log; what arrived is what the
 // clients received.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
 import { parseLog } from './routing-suite.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
-import { readFileSync } from 'node:fs';
 import { waitFor, freePort, waitForPort, sleep } from './procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
@@ -240,4 +239,3 @@ export function expectedDeliveries(results, devices) {
   return results.filter((r) => server.get(r.from) && server.get(r.from) === byJid.get(r.to));
 }
 
-export { join };

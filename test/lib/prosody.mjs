@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './proxies.mjs';
-import { startProcess, tempDir, waitForPort, readIfExists, waitFor } from './procs.mjs';
+import { startProcess, tempDir, waitForPort, readIfExists } from './procs.mjs';
 
 const lua = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string for these values
 
@@ -115,24 +115,6 @@ export async function startProsody({ servers, domains, accounts = [], pki, stati
     throw e;
   }
   return { servers: started, stop };
-}
-
-/** Which server each bare JID authenticated on: { jid: { server: count } }. */
-export function placements(servers) {
-  const out = {};
-  for (const s of servers) {
-    for (const jid of s.authenticated()) {
-      out[jid] ??= {};
-      out[jid][s.name] = (out[jid][s.name] ?? 0) + 1;
-    }
-  }
-  return out;
-}
-
-/** Waits until the servers logged `count` authentications in all. */
-export function waitForAuthentications(servers, count, timeoutMs = 10000) {
-  return waitFor(() => servers.reduce((n, s) => n + s.authenticated().length, 0) >= count,
-    { timeoutMs, what: `${count} authentications in the Prosody logs` });
 }
 
 /** Every server's log, for a failing test's diagnostics. */
