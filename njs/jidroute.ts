@@ -12,6 +12,14 @@ import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout } from 
  * byte), the form core/ reads. In pieces: Function.apply takes only so many
  * arguments (njs 0.7.9 refuses 2048). */
 function byteString(data: Buffer, start: number): string {
+  // Most headers are ASCII, and then the UTF-8 text of the bytes is the byte
+  // string itself: one native call instead of fromCharCode over every byte
+  // (about 14k against 56k instructions for a 189-byte header on njs 0.7.9,
+  // callgrind). Any other byte shows: a valid sequence decodes to fewer
+  // characters than it has bytes, an invalid one to U+FFFD.
+  const tail = start === 0 ? data : data.subarray(start);
+  const decoded = tail.toString();
+  if (decoded.length === tail.length && decoded.indexOf('\uFFFD') < 0) return decoded;
   let out = '';
   for (let at = start; at < data.length; at += 1024) {
     const end = at + 1024 < data.length ? at + 1024 : data.length;
@@ -20,14 +28,14 @@ function byteString(data: Buffer, start: number): string {
   return out;
 }
 
+const NOT_ASCII = /[^\x00-\x7f]/;
+
 /** core/ answers in UTF-8 bytes; nginx writes a variable's text as UTF-8, so
  * it must get the text those bytes spell (core/ checked they are UTF-8). */
 function text(bytes: string): string {
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes.charCodeAt(i) >= 0x80) { ascii = false; break; }
-  }
-  if (ascii) return bytes;
+  // A native search: a loop over the characters costs about 1,600
+  // instructions a character in njs 0.7.9.
+  if (!NOT_ASCII.test(bytes)) return bytes;
   const octets = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) octets[i] = bytes.charCodeAt(i);
   return new TextDecoder().decode(octets as unknown as ArrayBuffer);
