@@ -60,6 +60,14 @@ function publish(s: NginxStreamRequest, route: Route): void {
   setOptional(vars, 'xmpp_stream', route.stream);
 }
 
+/** njs 0.7 acts on a done() called from a timer only when the client sends
+ * more bytes (or preread_timeout closes the connection), so the header timer
+ * would help nothing there; seen working on njs 0.8.9 (nginx 1.26). */
+function timersResumePreread(): boolean {
+  const parts = njs.version.split('.');
+  return Number(parts[0]) > 0 || Number(parts[1]) >= 8;
+}
+
 function preread(s: NginxStreamRequest): void {
   const vars = s.variables as Record<string, string | undefined>;
   const address = vars.remote_addr || '';
@@ -80,11 +88,15 @@ function preread(s: NginxStreamRequest): void {
     s.done();
   }
 
-  // A client that has not finished its header in time is routed by address
-  // and its bytes go on, as HAProxy does when inspect-delay ends; without
-  // this, nginx's preread_timeout would close it and drop what it sent.
-  const timeoutMs = parseHeaderTimeout(vars.xmpp_header_timeout);
-  if (timeoutMs > 0) {
+  // A client that has begun its header but not finished it in time is routed
+  // by address and its bytes go on, as HAProxy does when inspect-delay ends;
+  // without this, nginx's preread_timeout would close it and drop what it
+  // sent. The timer starts with the first byte: nginx logs "pending events
+  // while prereading" for a connection that closes while a timer is pending,
+  // and a probe that connects and sends nothing has nothing to lose.
+  function startTimer(): void {
+    const timeoutMs = parseHeaderTimeout(vars.xmpp_header_timeout);
+    if (timeoutMs <= 0 || !timersResumePreread()) return;
     timer = setTimeout(function (): void {
       if (finished) return;
       let route: Route;
@@ -98,12 +110,15 @@ function preread(s: NginxStreamRequest): void {
   }
 
   s.on('upstream', function (data: Buffer): void {
-    if (finished) return;
+    if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
       if (router === undefined) router = newRouter(vars.xmpp_policy, vars.xmpp_header_limit);
       if (data.length > seen.length) seen += byteString(data, seen.length);
-      if (!feedRouter(router, seen)) return;
+      if (!feedRouter(router, seen)) {
+        if (timer === undefined) startTimer();
+        return;
+      }
       route = currentRoute(router, address);
     } catch (e) {
       s.error('jidroute: unexpected error, routing by address: ' + e);

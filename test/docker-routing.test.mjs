@@ -88,6 +88,8 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
         routingSuite(t, {
           kind: proxy.kind,
           delayMs: proxy.delayMs,
+          // njs 0.7 does not resume preread from a timer (njs/jidroute.ts).
+          cutShortForwards: proxy.kind === 'haproxy' || want.njs >= '0.8',
           prepare: () => proxy.prepare(undefined, { edit: inImageModule }),
           start: (prepared) => startInContainer(prepared, imageName),
         });

@@ -2,7 +2,7 @@
 // key and variables (each from its own build of core/): the vectors and
 // generated headers, each sent from the same client address to both.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread } from './lib/proxies.mjs';
 import { startBackends, exchange } from './lib/backends.mjs';
 import { parseLog } from './lib/routing-suite.mjs';
 import { loadVectors } from './lib/vectors.mjs';
@@ -32,8 +32,11 @@ t.test('nginx and HAProxy publish the same variables for the same bytes', async 
     inputs.push({ bytes, policy: rng.chance(0.5) ? 'bare' : 'domain' });
   }
   // Headers cut short wait for the proxies' header timeouts (5 s on both):
-  // send those first, all at once, so that they wait together.
+  // send those first, all at once, so that they wait together. On njs 0.7
+  // nginx closes them at preread_timeout instead (njs/jidroute.ts), routed by
+  // nothing: there the two proxies cannot agree, and those are left out.
   const waits = (input) => !core.feedRouter(core.newRouter(input.policy), byteString(input.bytes));
+  if (!njsTimersResumePreread()) inputs.splice(0, inputs.length, ...inputs.filter((input) => !waits(input)));
   inputs.sort((a, b) => Number(waits(b)) - Number(waits(a)));
   const waiting = inputs.filter(waits).length;
   const sent = [];

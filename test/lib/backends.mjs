@@ -37,7 +37,7 @@ export async function startBackends(names, ports) {
  * { backend, id, localPort, greetingMs } or { backend: null } when the proxy
  * closed without reaching a backend.
  */
-export function exchange(port, bytes, { host = '127.0.0.1', localAddress = '127.0.0.1', pieces = 1, gapMs = 0, timeoutMs = 15000 } = {}) {
+export function exchange(port, bytes, { host = '127.0.0.1', localAddress = '127.0.0.1', pieces = 1, gapMs = 0, timeoutMs = 15000, closeAfterMs } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const socket = net.connect({ port, host, localAddress });
@@ -57,6 +57,8 @@ export function exchange(port, bytes, { host = '127.0.0.1', localAddress = '127.
       }
       allSent = true;
       finishIfDone();
+      // A client that gives up: half-close after a while, greeting or not.
+      if (closeAfterMs !== undefined) setTimeout(() => socket.end(), closeAfterMs);
     });
     socket.on('data', (d) => {
       received = Buffer.concat([received, d]);

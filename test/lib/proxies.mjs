@@ -2,6 +2,7 @@
 // with only their ports and the module's path moved, so that the tests run
 // what users copy.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
 
@@ -79,3 +80,13 @@ export async function startProxy(prepared, { waitPort } = {}) {
 }
 
 export { sleep };
+
+/** Whether the njs that nginx runs here (the host's, or JIDROUTE_CHROOT's)
+ * acts on done() from a timer: from njs 0.8 (see njs/jidroute.ts). */
+export function njsTimersResumePreread() {
+  const root = process.env.JIDROUTE_CHROOT;
+  const args = ['-W', '-f', '${Version}', 'libnginx-mod-stream-js'];
+  const run = root ? spawnSync('chroot', [root, 'dpkg-query', ...args], { encoding: 'utf8' }) : spawnSync('dpkg-query', args, { encoding: 'utf8' });
+  const [major, minor] = run.stdout.split('.').map(Number);
+  return major > 0 || minor >= 8;
+}

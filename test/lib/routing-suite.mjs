@@ -26,7 +26,7 @@ export function parseLog(kind, text) {
 
 /** What a proxy's error output may not contain after a run. */
 export const ERROR_PATTERNS = {
-  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/],
+  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/],
   haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
 };
 
@@ -42,7 +42,7 @@ async function inBatches(items, size, fn) {
  * listen (a health check that finds nothing marks a server down), and returns
  * { kind, port(examplePort), log(), errors(), stop() }.
  */
-export function routingSuite(t, { kind, prepare, start, delayMs }) {
+export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
     const prepared = await prepare();
     const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
@@ -134,6 +134,25 @@ export function routingSuite(t, { kind, prepare, start, delayMs }) {
         t.ok(r.greetingMs < delayMs, `${name} answered after ${r.greetingMs} ms, before the ${delayMs} ms delay`);
         t.ok(byName[r.backend].bytes(r.id).equals(bytes), `${name}: bytes unchanged`);
       }
+    });
+
+    await t.test('a header cut short: routed by address after the header timeout (njs 0.8+, HAProxy), or closed at preread_timeout (njs 0.7)', async (t) => {
+      const header = Buffer.from("<?xml version='1.0'?><stream:stream from='juliet@example.com' to='exam");
+      const r = await send(5222, header, { timeoutMs: delayMs + 15000 });
+      const entry = await logEntry(r.client);
+      if (cutShortForwards) {
+        t.ok(r.backend, 'reached a backend');
+        t.same([entry.route_by, entry.key, entry.stream], ['addr', r.localAddress, 'incomplete']);
+        t.ok(r.backend && byName[r.backend].bytes(r.id).equals(header), 'the bytes it sent reached the backend unchanged');
+      } else {
+        t.equal(r.backend, null, 'closed by preread_timeout without reaching a backend');
+        t.equal(entry.route_by, '', 'never routed');
+      }
+    });
+
+    await t.test('a probe that connects and sends nothing leaves no error', async (t) => {
+      const closed = await send(5222, Buffer.alloc(0), { pieces: 0, closeAfterMs: 50 });
+      t.type(closed.localPort, 'number', 'connected, half-closed, and closed by the proxy (the log check follows)');
     });
 
     await t.test('error log is clean', async (t) => {
