@@ -11,11 +11,12 @@
 import { HeaderScan, MALFORMED, MORE, addAttribute, fail, finishTag } from './header';
 
 // Group 1: the element's prefix; group 2: its attributes.
-const SIMPLE_HEADER = new RegExp(
-  '^(?:<\\?xml version=(?:\'1\\.0\'|"1\\.0")(?: encoding=(?:\'(?:UTF|utf)-8\'|"(?:UTF|utf)-8"))?\\?>)?' +
-  '<([A-Za-z_][A-Za-z0-9_.-]*):stream' +
-  '((?:[ \\t\\r\\n]+[A-Za-z_][A-Za-z0-9_.:-]*=(?:\'[ !#-%(-;=-~]*\'|"[ !#-%(-;=-~]*"))*)' +
-  '[ \\t\\r\\n]*>');
+// A literal, not new RegExp(...): njs 0.7.9 builds a RegExp made by the
+// constructor again in every connection's copy of the module (about 170k
+// instructions a connection in nginx, callgrind); a literal's compiled
+// pattern is shared.
+const SIMPLE_HEADER =
+  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>)?<([A-Za-z_][A-Za-z0-9_.-]*):stream((?:[ \t\r\n]+[A-Za-z_][A-Za-z0-9_.:-]*=(?:'[ !#-%(-;=-~]*'|"[ !#-%(-;=-~]*"))*)[ \t\r\n]*>/;
 
 export function readWholeHeader(scan: HeaderScan, bytes: string): number {
   const found = SIMPLE_HEADER.exec(bytes);
