@@ -1,17 +1,15 @@
 // Core micro-benchmarks: headers per second through core/ under Node
-// (dist/core.mjs), the njs command-line interpreter (core bundled by esbuild as
-// build.mjs bundles dist/jidroute.js, plus dist/jidroute.js's own preread
-// handler under a stand-in session) and lua5.3 / lua5.4 (dist/jidroute.lua).
+// (dist/core.mjs), the njs command-line interpreter (dist/jidroute.js: its
+// core, and its preread handler under a stand-in session) and lua5.3 / lua5.4
+// (dist/jidroute.lua): the builds the proxies run.
 // Typical, worst case at the size limit, byte at a time, and the cost per byte
 // as the header grows. Run alone: node bench/core.mjs [--only ...] [--seconds s]
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../test/lib/proxies.mjs';
 import { tempDir } from '../test/lib/procs.mjs';
-import { njsUnsupported } from '../njs/target.mjs';
 import { parseArgs } from './lib/args.mjs';
 
 const STREAM_OPEN = "<?xml version='1.0'?><stream:stream ";
@@ -60,21 +58,18 @@ const luaString = (s) => `"${[...s].map((c) => {
   return b >= 0x20 && b < 0x7f && c !== '"' && c !== '\\' ? c : `\\x${b.toString(16).padStart(2, '0')}`;
 }).join('')}"`;
 
-async function bundleCoreForNjs(file) {
-  // The same esbuild options as build.mjs's njs build, with a default export
-  // written the way njs 0.7.9 reads it.
-  const result = await build({
-    stdin: {
-      contents: "import { newRouter, feedRouter, currentRoute } from './core/router';\n" +
-        'const core = { newRouter, feedRouter, currentRoute };\nexport default core;\n',
-      resolveDir: ROOT, loader: 'ts',
-    },
-    bundle: true, format: 'esm', target: 'es2017', supported: njsUnsupported, write: false,
-    charset: 'ascii', legalComments: 'none', logLevel: 'error',
-  });
-  let code = result.outputFiles[0].text;
-  const match = /export\s*\{\s*(\w+)\s+as\s+default\s*\};?\s*$/.exec(code);
-  if (match) code = code.slice(0, match.index) + `export default ${match[1]};\n`;
+/** dist/jidroute.js itself, with its core's three functions exported too:
+ * the njs figures are those of the very code nginx runs (esbuild keeps the
+ * top-level names of a bundle; a renamed one fails here, not quietly). */
+function exposeCoreForNjs(file) {
+  let code = readFileSync(join(ROOT, 'dist/jidroute.js'), 'utf8');
+  const m = /export default (\w+);\s*$/.exec(code);
+  for (const name of ['newRouter', 'feedRouter', 'currentRoute']) {
+    if (!new RegExp(`^function ${name}\\(`, 'm').test(code)) throw new Error(`bench: dist/jidroute.js has no top-level ${name}`);
+  }
+  if (!m) throw new Error('bench: dist/jidroute.js does not end with export default');
+  code = code.slice(0, m.index) +
+    `export default { preread: ${m[1]}.preread, newRouter: newRouter, feedRouter: feedRouter, currentRoute: currentRoute };\n`;
   writeFileSync(file, code);
 }
 
@@ -113,10 +108,9 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
 
   const dir = tempDir('jidroute-bench-core-');
   mkdirSync(dir, { recursive: true });
-  await bundleCoreForNjs(join(dir, 'core.js'));
+  exposeCoreForNjs(join(dir, 'jidroute.js'));
   copyFileSync(join(ROOT, 'bench/harness/bench-core.js'), join(dir, 'bench-core.js'));
   copyFileSync(join(ROOT, 'bench/harness/njs-main.js'), join(dir, 'njs-main.js'));
-  copyFileSync(join(ROOT, 'dist/jidroute.js'), join(dir, 'jidroute.js'));
   const linearJs = Object.entries(inputs.linear).map(([k, v]) => `${k}: ${jsString(v)}`).join(',\n');
   writeFileSync(join(dir, 'inputs.js'), `export default { typical: ${jsString(inputs.typical)}, limit: ${jsString(inputs.limit)},\n` +
     `linear: {\n${linearJs}\n}, only: ${JSON.stringify(only)}, seconds: ${seconds} };\n`);

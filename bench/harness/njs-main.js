@@ -1,11 +1,12 @@
-// njs command line: the core (esbuild bundle made by bench/core.mjs, like
-// build.mjs makes dist/jidroute.js) and dist/jidroute.js's preread handler
-// under a stand-in session. Run by bench/core.mjs with -p pointing at the
-// folder that holds core.js, inputs.js, bench-core.js and jidroute.js.
+// njs command line: dist/jidroute.js's core and its preread handler under a
+// stand-in session. Run by bench/core.mjs with -p pointing at the folder that
+// holds jidroute.js (dist/jidroute.js exporting its core too), inputs.js and
+// bench-core.js.
 import bench from 'bench-core.js';
-import core from 'core.js';
-import inputs from 'inputs.js';
 import jidroute from 'jidroute.js';
+import inputs from 'inputs.js';
+
+var core = jidroute;
 
 function now() { return Date.now(); }
 
