@@ -14,6 +14,7 @@ import { buildLoadgen, machineInfo, rssKiB, loadavg, busyShare } from './lib/mac
 import { writeLoadFiles, runLoad, withProxy } from './lib/load.mjs';
 import { costMarkdown, costSvg } from './lib/report.mjs';
 import { runCoreBench } from './core.mjs';
+import { checkRegexPeer } from './lib/peer-check.mjs';
 
 const DEFAULTS = {
   rounds: 3,            // each configuration once per round, order rotated
@@ -215,9 +216,12 @@ async function main() {
   let core;
   if (opts.core !== 'none') core = await runCoreBench({ only: opts.core, seconds: opts.coreTime, log });
 
+  const regexPeer = await checkRegexPeer();
   machine.busyAfter = await busyShare(1000);
   machine.loadavgAfter = readFileSync('/proc/loadavg', 'utf8').trim();
   const result = summarise({ configs, rounds, idle, callgrind, errors, core, machine, seconds: (Date.now() - started) / 1000 });
+  result.regexPeer = regexPeer;
+  result.git = gitState();
   const md = costMarkdown(result);
   console.log(md);
   if (opts.out) {
@@ -228,6 +232,16 @@ async function main() {
     writeFileSync(join(outDir, `${opts.name}.svg`), costSvg(result));
     log(`wrote ${opts.out}/${opts.name}.{json,md,svg}`);
   }
+}
+
+/** Which code was measured: the commit, and whether the builds' sources
+ * differed from it (the working tree is shared while others work). */
+function gitState() {
+  const git = (args) => { try { return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    modified: git(['status', '--porcelain', '--', 'core', 'njs', 'haproxy', 'build.mjs']).split('\n').filter(Boolean),
+  };
 }
 
 /** Medians over rounds, and ratios taken within each round (neighbours in

@@ -15,7 +15,7 @@ export function costMarkdown(r) {
   const m = r.machine;
   const lines = [];
   lines.push('# jidroute: cost per connection', '');
-  lines.push(`Measured ${machineLine(m)}.`);
+  lines.push(`Measured ${machineLine(m)}.` + (r.git ? ` Code: commit ${r.git.commit}${r.git.modified.length ? ` with uncommitted changes in ${r.git.modified.map((l) => l.slice(3)).join(', ')}` : ''}.` : ''));
   lines.push(`Machine load: load average ${m.loadavg.split(' ').slice(0, 3).join(' ')} at the start, ` +
     `${(m.loadavgAfter || '').split(' ').slice(0, 3).join(' ')} at the end; both cores ${(m.busyBefore * 100).toFixed(0)}% busy ` +
     `before the run and ${(m.busyAfter * 100).toFixed(0)}% after (other work shares this machine).`);
@@ -52,6 +52,12 @@ export function costMarkdown(r) {
     lines.push('|---|--:|---|');
     for (const t of r.targets) lines.push(`| ${t.what} | ${fmt(t.value)} | ${t.met ? 'met' : '**missed**'} |`);
     lines.push('');
+  }
+  if (r.regexPeer) {
+    lines.push(`The regex peers are cheap because they do not read XML: the njs peer routes ${r.regexPeer.agree} of ` +
+      `${r.regexPeer.vectors} bare-policy test vectors (test/vectors.json, test/heldout.json) as jidroute does; it misreads ` +
+      'entities, prefixes other than stream:, a \'>\' inside a value, invalid JIDs, server streams, headers over the limit. ' +
+      'The HAProxy peer has the same blind spots, and keys a header without from on the whole header.', '');
   }
   if (Object.keys(r.errors || {}).length) {
     lines.push('## Errors logged by the proxies', '');
