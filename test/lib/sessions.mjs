@@ -54,16 +54,18 @@ export async function startEchoBackend(name, port, { mode = 'echo' } = {}) {
     backend.server.once('error', reject);
     backend.server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => resolve(backend));
   });
-  backend.refuse = () => new Promise((resolve) => {
-    if (!backend.server) return resolve();
+  // close() stops listening at once (new connections are refused) but calls
+  // back only when the last session has ended: do not wait for that.
+  backend.refuse = async () => {
+    if (!backend.server) return;
     const s = backend.server;
     backend.server = null;
-    s.close(() => resolve());
-  });
+    s.close();
+    s.on('error', () => {});
+  };
   backend.die = async () => {
-    const closing = backend.refuse();
+    await backend.refuse();
     for (const socket of backend.sockets) socket.resetAndDestroy();
-    await closing;
   };
   backend.close = backend.die;
   backend.live = () => backend.sockets.size;
