@@ -38,6 +38,7 @@ const DEFAULTS = {
   quietLoad: 1.0,
   out: 'bench/results', // '' writes nothing
   name: 'cost',         // file names under out/
+  render: '',           // only write FILE.md and FILE.svg again from FILE.json
   help: false,
 };
 
@@ -160,6 +161,14 @@ async function measureCallgrind(prepared, ctx, outDir) {
 }
 
 async function main() {
+  if (opts.render) {
+    const base = opts.render.replace(/\.json$/, '');
+    const result = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    writeFileSync(`${base}.md`, costMarkdown(result));
+    writeFileSync(`${base}.svg`, costSvg(result));
+    log(`wrote ${base}.{md,svg}`);
+    return;
+  }
   const started = Date.now();
   const configs = selectConfigs(opts.configs);
   const loadgen = buildLoadgen();

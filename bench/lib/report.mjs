@@ -87,7 +87,7 @@ export function coreMarkdown(core) {
   }
   lines.push('');
   if (core.linear?.length) {
-    lines.push('Linearity: time per input byte as the header grows (one long attribute value), whole and byte at a time. ' +
+    lines.push('Linearity: time per input byte as the header grows (the typical header padded with short attributes), whole and byte at a time. ' +
       'Flat rows mean cost linear in the input; byte at a time includes building each prefix, as the proxies do.', '');
     const sizes = [...new Set(core.linear.map((r) => r.size))].sort((a, b) => a - b);
     lines.push(`| runtime, feeding | ${sizes.map((s) => `${s} B`).join(' | ')} | last/first |`);
@@ -111,48 +111,53 @@ function fmtRate(v) {
   return v.toFixed(0);
 }
 
-/** Two panels: conn/s at saturation, and p50/p99 latency at the moderate rate. */
+/** Three panels: conn/s at saturation, CPU per connection, and p50/p99
+ * latency at the moderate rate. */
 export function costSvg(r) {
   const rows = r.rows;
   const rowH = 26;
   const top = 58;
   const labelW = 230;
-  const panelW = 300;
-  const gap = 60;
-  const width = labelW + panelW * 2 + gap + 40;
+  const panelW = 270;
+  const gap = 40;
+  const width = labelW + (panelW + gap) * 3 + 10;
   const height = top + rows.length * rowH + 40;
-  const maxConn = Math.max(...rows.map((x) => x.connPerS).filter(Number.isFinite), 1);
-  const maxLat = Math.max(...rows.map((x) => x.p99Ms).filter(Number.isFinite), 0.001);
-  const colour = { plain: '#8c8c8c', floor: '#c9a227', regex: '#c0504d', jidroute: '#2f6db3' };
+  const max = (f) => Math.max(...rows.map(f).filter(Number.isFinite), 1e-9);
+  const maxConn = max((x) => x.connPerS);
+  const maxCpu = max((x) => x.cpuUsPerConn);
+  const maxLat = max((x) => x.p99Ms);
+  const colour = { plain: '#8c8c8c', floor: '#c9a227', 'floor-read': '#e0c66b', regex: '#c0504d', jidroute: '#2f6db3' };
+  const x0 = [labelW, labelW + panelW + gap, labelW + 2 * (panelW + gap)];
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
-  out.push(`<text x="10" y="18" font-size="14" font-weight="bold">jidroute: cost per connection (${esc(r.machine.date.slice(0, 10))}, nginx ${esc(r.machine.nginx)}, HAProxy ${esc(r.machine.haproxy)})</text>`);
-  const x1 = labelW;
-  const x2 = labelW + panelW + gap;
-  out.push(`<text x="${x1}" y="44" font-weight="bold">conn/s at saturation (one core)</text>`);
-  out.push(`<text x="${x2}" y="44" font-weight="bold">latency at ${r.options.rate} conn/s: p50 | p99 (ms)</text>`);
+  out.push(`<text x="10" y="18" font-size="14" font-weight="bold">jidroute: cost per connection (${esc(r.machine.date.slice(0, 10))}, nginx ${esc(r.machine.nginx)}, HAProxy ${esc(r.machine.haproxy)}; one core each)</text>`);
+  out.push(`<text x="${x0[0]}" y="44" font-weight="bold">conn/s at saturation</text>`);
+  out.push(`<text x="${x0[1]}" y="44" font-weight="bold">CPU µs per connection (proxy worker)</text>`);
+  out.push(`<text x="${x0[2]}" y="44" font-weight="bold">latency at ${r.options.rate} conn/s: p50 | p99 ms</text>`);
+  const bar = (x, y, value, maxValue, c, label, opacity = 1) => {
+    const w = Number.isFinite(value) ? (value / maxValue) * (panelW - 70) : 0;
+    out.push(`<rect x="${x}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${c}"${opacity < 1 ? ` opacity="${opacity}"` : ''}/>`);
+    if (label !== undefined) out.push(`<text x="${(x + w + 4).toFixed(1)}" y="${y + 15}">${label}</text>`);
+    return w;
+  };
   rows.forEach((row, i) => {
     const y = top + i * rowH;
     const c = colour[row.variant] || '#555';
-    if (i > 0 && row.proxy !== rows[i - 1].proxy) out.push(`<line x1="10" x2="${width - 10}" y1="${y - 3}" y2="${y - 3}" stroke="#ddd"/>`);
+    if (i > 0 && row.proxy !== rows[i - 1].proxy) out.push(`<line x1="10" x2="${width - 10}" y1="${y - 1}" y2="${y - 1}" stroke="#ddd"/>`);
     out.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(row.label)}</text>`);
-    const w = Number.isFinite(row.connPerS) ? (row.connPerS / maxConn) * (panelW - 60) : 0;
-    out.push(`<rect x="${x1}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${c}"/>`);
-    out.push(`<text x="${(x1 + w + 4).toFixed(1)}" y="${y + 15}">${fmt(row.connPerS, 0)}</text>`);
-    const w50 = Number.isFinite(row.p50Ms) ? (row.p50Ms / maxLat) * (panelW - 80) : 0;
-    const w99 = Number.isFinite(row.p99Ms) ? (row.p99Ms / maxLat) * (panelW - 80) : 0;
-    out.push(`<rect x="${x2}" y="${y + 3}" width="${w99.toFixed(1)}" height="${rowH - 8}" fill="${c}" opacity="0.35"/>`);
-    out.push(`<rect x="${x2}" y="${y + 3}" width="${w50.toFixed(1)}" height="${rowH - 8}" fill="${c}"/>`);
-    out.push(`<text x="${(x2 + w99 + 4).toFixed(1)}" y="${y + 15}">${fmt(row.p50Ms)} | ${fmt(row.p99Ms)}</text>`);
+    bar(x0[0], y, row.connPerS, maxConn, c, fmt(row.connPerS, 0));
+    bar(x0[1], y, row.cpuUsPerConn, maxCpu, c, fmt(row.cpuUsPerConn, 1));
+    bar(x0[2], y, row.p99Ms, maxLat, c, `${fmt(row.p50Ms)} | ${fmt(row.p99Ms)}`, 0.35);
+    bar(x0[2], y, row.p50Ms, maxLat, c);
   });
   const legendY = top + rows.length * rowH + 22;
   let lx = 10;
   for (const [k, c] of Object.entries(colour)) {
     out.push(`<rect x="${lx}" y="${legendY - 10}" width="12" height="12" fill="${c}"/><text x="${lx + 16}" y="${legendY}">${k}</text>`);
-    lx += 90;
+    lx += 95;
   }
-  out.push(`<text x="${lx + 20}" y="${legendY}" fill="#555">medians of ${r.options.rounds} rounds; see cost.md for ratios</text>`);
+  out.push(`<text x="${lx + 20}" y="${legendY}" fill="#555">medians of ${r.options.rounds} rounds; ratios in cost.md</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
