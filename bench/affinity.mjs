@@ -9,7 +9,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ROOT, startProxy } from '../test/lib/proxies.mjs';
-import { startBackends, exchange } from '../test/lib/backends.mjs';
+import { startBackend, exchange } from '../test/lib/backends.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
@@ -266,44 +266,63 @@ function haproxyUpgradeMove(o) {
 
 // ---- the check against the real proxies ----
 
+/** One configuration's sample through the real proxy. */
+async function checkOne(id, o, header) {
+  const config = CONFIGS.find((c) => c.id === id);
+  const prepared = await prepareConfig(config);
+  const names = ['b0', 'b1', 'b2'];
+  const started = [];
+  let proxy;
+  try {
+    for (const [i, port] of [...prepared.backendPorts, ...prepared.s2sPorts].entries()) {
+      started.push(await startBackend(i < 3 ? names[i] : `s${i - 3}`, port));
+    }
+    proxy = await startProxy(prepared, { waitPort: prepared.port });
+    // Something else may listen on a port the proxy could not take.
+    await new Promise((r) => setTimeout(r, 200));
+    if (proxy.proc.exited) throw new Error(`${id} did not start: ${proxy.proc.output.slice(-500)}`);
+    const emulations = config.proxy === 'nginx'
+      ? { nginx: new NginxRing(prepared.backendPorts.map((p) => `127.0.0.1:${p}`)) }
+      : { 'haproxy (hash-key id)': new HaproxyRing(3), 'haproxy 3.0 before the hash-key fix': new HaproxyRing(3, { keyMode: '3.0-unfixed' }) };
+    const agree = Object.fromEntries(Object.keys(emulations).map((k) => [k, 0]));
+    const random = rng(o.seed + 99);
+    let total = 0;
+    for (let i = 0; i < o.checkSample; i++) {
+      let got;
+      let place;
+      if (config.variant === 'plain') {
+        const address = `127.${2 + Math.floor(random() * 250)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
+        got = await exchange(prepared.port, header(null, 'example.com'), { localAddress: address });
+        place = (ring) => (ring instanceof NginxRing ? ring.place(address) : ring.placeSource(address));
+      } else {
+        const jid = `user${Math.floor(random() * 1e6)}@social${1 + Math.floor(random() * 50)}.example`;
+        got = await exchange(prepared.port, header(jid, jid.split('@')[1]));
+        place = (ring) => ring.place(jid);
+      }
+      total++;
+      for (const [k, ring] of Object.entries(emulations)) if (got.backend === names[place(ring)]) agree[k]++;
+    }
+    return { config: id, kind: config.variant === 'plain' ? 'client address' : 'jidroute key', total, agree };
+  } finally {
+    if (proxy) await proxy.stop();
+    for (const b of started) await b.close();
+  }
+}
+
 async function checkProxies(o) {
   const results = [];
   const header = (from, to) => Buffer.from(`<?xml version='1.0'?><stream:stream ${from ? `from='${from}' ` : ''}to='${to}' ` +
     "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
   for (const id of ['nginx-jidroute-bare', 'nginx-plain', 'haproxy-jidroute-bare', 'haproxy-plain']) {
-    const config = CONFIGS.find((c) => c.id === id);
-    const prepared = await prepareConfig(config);
-    const names = ['b0', 'b1', 'b2'];
-    const backends = await startBackends(names, prepared.backendPorts);
-    const s2s = await startBackends(['s0', 's1', 's2'], prepared.s2sPorts);
-    let proxy;
-    try {
-      proxy = await startProxy(prepared, { waitPort: prepared.port });
-      const emulations = config.proxy === 'nginx'
-        ? { nginx: new NginxRing(prepared.backendPorts.map((p) => `127.0.0.1:${p}`)) }
-        : { 'haproxy (hash-key id)': new HaproxyRing(3), 'haproxy 3.0 before the hash-key fix': new HaproxyRing(3, { keyMode: '3.0-unfixed' }) };
-      const agree = Object.fromEntries(Object.keys(emulations).map((k) => [k, 0]));
-      const random = rng(o.seed + 99);
-      let total = 0;
-      for (let i = 0; i < o.checkSample; i++) {
-        let got;
-        let place;
-        if (config.variant === 'plain') {
-          const address = `127.${2 + Math.floor(random() * 250)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
-          got = await exchange(prepared.port, header(null, 'example.com'), { localAddress: address });
-          place = (ring) => (ring instanceof NginxRing ? ring.place(address) : ring.placeSource(address));
-        } else {
-          const jid = `user${Math.floor(random() * 1e6)}@social${1 + Math.floor(random() * 50)}.example`;
-          got = await exchange(prepared.port, header(jid, jid.split('@')[1]));
-          place = (ring) => ring.place(jid);
-        }
-        total++;
-        for (const [k, ring] of Object.entries(emulations)) if (got.backend === names[place(ring)]) agree[k]++;
+    // Ports free when written may be taken by another program on a shared
+    // machine before the proxy starts: then again, on other ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        results.push(await checkOne(id, o, header));
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/did not start|EADDRINUSE|already in use/.test(String(e && e.message))) throw e;
       }
-      results.push({ config: id, kind: config.variant === 'plain' ? 'client address' : 'jidroute key', total, agree });
-    } finally {
-      if (proxy) await proxy.stop();
-      for (const b of [...backends, ...s2s]) await b.close();
     }
   }
   return results;

@@ -184,6 +184,21 @@ async function main() {
   const prepared = new Map();
   const modules = { nginx: opts.njsModule ? resolve(opts.njsModule) : undefined, haproxy: opts.luaModule ? resolve(opts.luaModule) : undefined };
   for (const c of configs) prepared.set(c.id, await prepareConfig(c, modules));
+  // The ports were free when the configuration was written; on a shared
+  // machine another program may have taken one since. Then write it again
+  // with other ports and start over (a configuration that cannot start at
+  // all still fails, on the third attempt).
+  const onFreshPorts = async (c, fn) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(prepared.get(c.id));
+      } catch (e) {
+        if (attempt >= 3 || !/did not start|already in use|EADDRINUSE/.test(String(e && e.message))) throw e;
+        log(`${c.id}: ${String(e.message).split('\n')[0].slice(0, 200)}; again on other ports`);
+        prepared.set(c.id, await prepareConfig(c, modules));
+      }
+    }
+  };
 
   const rounds = [];
   for (let r = 0; r < opts.rounds; r++) {
@@ -191,7 +206,7 @@ async function main() {
     if (r % 2) order.reverse();
     const round = {};
     for (const c of order) {
-      round[c.id] = await measureRound(prepared.get(c.id), ctx, { idle: r === 0 && opts.idle > 0 });
+      round[c.id] = await onFreshPorts(c, (p) => measureRound(p, ctx, { idle: r === 0 && opts.idle > 0 }));
       const m = round[c.id];
       log(`round ${r + 1} ${c.id.padEnd(24)} ${m.connPerS.toFixed(0).padStart(6)} conn/s  ` +
         `${m.cpuUsPerConn.toFixed(1).padStart(6)} us/conn  proxy ${(m.proxyBusy * 100).toFixed(0)}%  ` +
@@ -211,14 +226,14 @@ async function main() {
     const cgDir = join(resolve(ROOT, opts.out || 'bench/results'), 'callgrind');
     rmSync(cgDir, { recursive: true, force: true });
     for (const c of configs) {
-      callgrind[c.id] = await measureCallgrind(prepared.get(c.id), ctx, cgDir);
+      callgrind[c.id] = await onFreshPorts(c, (p) => measureCallgrind(p, ctx, cgDir));
       log(`callgrind ${c.id.padEnd(24)} ${(callgrind[c.id].instructionsPerConn / 1000).toFixed(1)}k instructions/conn`);
     }
   }
 
   const errors = {};
   for (const c of configs) {
-    const lines = errorLines(prepared.get(c.id));
+    const lines = errorLines(prepared.get(c.id)); // the last attempt's logs
     if (lines.length) errors[c.id] = lines.slice(0, 5);
   }
 
