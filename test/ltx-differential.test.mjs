@@ -34,9 +34,10 @@ function ltxStartTag(bytes) {
 function coreStartTag(bytes) {
   const scan = core.newHeaderScan(core.DEFAULT_HEADER_LIMIT);
   if (core.scanHeader(scan, byteString(bytes)) !== core.HEADER) return undefined;
+  const text = (bytes) => Buffer.from(bytes, 'latin1').toString('utf8');
   const attrs = {};
-  for (const name of scan.names) attrs[name] = normalise(Buffer.from(core.attribute(scan, name), 'latin1').toString('utf8'));
-  return { name: scan.element, attrs };
+  for (const name of scan.names) attrs[text(name)] = normalise(text(core.attribute(scan, name)));
+  return { name: text(scan.element), attrs };
 }
 
 t.test(`core reads what ltx reads (seed ${SEED})`, async (t) => {

@@ -62,6 +62,17 @@ export function randomJid(rng) {
   return jid;
 }
 
+const NAME_START = [...'abcXYZ_', 'é', 'Ж', '中'];
+const NAME_CHARS = [...NAME_START, ...'09.-_', '·'];
+
+/** An attribute name: XML name characters, sometimes with a prefix that is
+ * declared (xml:) or not. */
+export function randomName(rng) {
+  const name = rng.pick(NAME_START) + text(rng, NAME_CHARS, 0, 8);
+  if (rng.chance(0.2)) return `${rng.pick(['xml', 'p', 'q_1'])}:${name}`;
+  return name;
+}
+
 /** An attribute value as XML may spell it: some characters as references. */
 export function escapeValue(rng, value, quote) {
   let out = '';
@@ -94,6 +105,8 @@ export function randomHeader(rng) {
   if (rng.chance(0.7)) attrs.push(['version', '1.0']);
   if (rng.chance(0.3)) attrs.push(['xml:lang', rng.pick(['en', 'de-CH', 'fr'])]);
   if (rng.chance(0.2)) attrs.push(['id', text(rng, LETTERS, 1, 20) + '>']);
+  // Names of every kind of name character XML allows, prefixed ones among them.
+  if (rng.chance(0.3)) attrs.push([randomName(rng), text(rng, LETTERS, 0, 6)]);
   for (let i = attrs.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [attrs[i], attrs[j]] = [attrs[j], attrs[i]];
@@ -118,7 +131,7 @@ export function randomHeader(rng) {
 export function mutate(rng, bytes) {
   let b = Buffer.from(bytes);
   const edits = 1 + rng.int(3);
-  const special = [0x3c, 0x3e, 0x27, 0x22, 0x26, 0x3b, 0x3d, 0x20, 0x40, 0x2f, 0x3a, 0x00, 0x80, 0xc3, 0xef, 0xff, 0x23, 0x78];
+  const special = [0x3c, 0x3e, 0x27, 0x22, 0x26, 0x3b, 0x3d, 0x20, 0x40, 0x2f, 0x3a, 0x00, 0x80, 0xc3, 0xef, 0xff, 0x23, 0x78, 0x5f, 0x2d, 0x2e, 0x09, 0x0a, 0x7f];
   for (let e = 0; e < edits && b.length > 0; e++) {
     const at = rng.int(b.length);
     const kind = rng.int(5);
