@@ -34,6 +34,7 @@ for (const kind of ['nginx', 'haproxy']) {
       t.equal(f.accountsNotHomeAfterRecovery, 0, `${name}: afterwards every account is where it was`);
     }
     t.equal(r.tally.mismatches + r.tally.foreignBytes, 0, 'no byte lost or changed');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 }

@@ -32,6 +32,7 @@ for (const kind of ['nginx', 'haproxy']) {
       `memory bounded: RSS ${r.rssKiB.before} KiB, peak ${first.peakKiB} KiB in round 1, ${second.peakKiB} KiB in round 2`);
     t.equal(r.tally.mismatches, 0, 'no byte lost or changed');
     t.equal(r.tally.foreignBytes, 0, 'no client got bytes it did not send');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 }

@@ -24,6 +24,7 @@ for (const kind of ['nginx', 'haproxy']) {
     }
     t.equal(r.legit.wrongBackend, 0, 'each on its account\'s backend');
     t.equal(r.tally.mismatches + r.tally.foreignBytes, 0, 'no byte lost or changed');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 
@@ -32,6 +33,7 @@ for (const kind of ['nginx', 'haproxy']) {
     t.comment(JSON.stringify({ attack: r.attack }));
     t.same(r.attack.onBackend, { 'c2s-2': 150 }, 'one address holds all 150 connections it opens, all on the target');
     t.equal(r.legit.during.ok, r.legit.during.sessions, 'legitimate sessions still routed, bytes intact');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 }

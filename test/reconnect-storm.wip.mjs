@@ -17,6 +17,7 @@ for (const kind of ['nginx', 'haproxy']) {
     t.equal(r.gaveUp, 0, 'none gave up');
     t.equal(r.unaffectedOk, r.unaffected, `the other ${r.unaffected} sessions carried on`);
     t.equal(r.tally.mismatches + r.tally.foreignBytes, 0, 'no byte lost or changed');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 }

@@ -21,6 +21,7 @@ for (const kind of ['nginx', 'haproxy']) {
     t.same(Object.keys(r.movedTo), ['c2s-4'], 'accounts moved only to the new backend');
     t.ok(r.moved >= 100 && r.moved <= 450, `${r.moved} of 1,000 accounts moved (1/4 expected)`);
     t.equal(r.tally.mismatches + r.tally.foreignBytes, 0, 'no byte lost or changed');
+    t.same(r.errors, [], 'nothing alarming in the proxy\'s error log');
     t.same(r.problems, [], 'no problems');
   });
 }

@@ -27,7 +27,19 @@ export async function startStack(kind, { edit } = {}) {
   for (const [i, p] of C2S.entries()) backends.push(await startEchoBackend(`c2s-${i + 1}`, prepared.ports.get(p)));
   const s2s = [];
   for (const [i, p] of S2S.entries()) s2s.push(await startEchoBackend(`s2s-${i + 1}`, prepared.ports.get(p)));
-  const proxy = await startProxy(prepared, { waitPort: prepared.ports.get(BARE) });
+  let proxy;
+  try {
+    proxy = await startProxy(prepared, { waitPort: prepared.ports.get(BARE) });
+  } catch (e) {
+    await Promise.all([...backends, ...s2s].map((b) => b.die()));
+    throw e;
+  }
+  // Should this process end without stop() (an uncaught error, a timeout),
+  // the proxy goes with it rather than outliving the test.
+  const killOnExit = () => {
+    for (const pid of processTree(proxy.proc.pid).reverse()) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  };
+  process.once('exit', killOnExit);
   const stack = {
     kind, prepared, proxy, backends, s2s,
     byName: Object.fromEntries([...backends, ...s2s].map((b) => [b.name, b])),
@@ -35,6 +47,7 @@ export async function startStack(kind, { edit } = {}) {
     domainPort: proxy.port(DOMAIN),
     pid: proxy.proc.pid,
     async stop() {
+      process.removeListener('exit', killOnExit);
       await proxy.stop();
       await Promise.all([...stack.backends, ...s2s].map((b) => b.die()));
     },
@@ -79,11 +92,13 @@ export async function reload(stack) {
   await sleep(300);
 }
 
-/** The proxy's error output, and what in it counts as an error. */
+/** What in the proxy's error output counts as an error (as in
+ * test/lib/routing-suite.mjs, less HAProxy's [ALERT] lines, which a backend
+ * fault or the test's own SIGTERM rightly causes). */
 export function proxyErrors(stack) {
   const text = stack.proxy.errors();
   const patterns = stack.kind === 'nginx'
-    ? [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/]
+    ? [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/]
     : [/lua.*error/i, /jidroute:/, /runtime error/i];
   return patterns.filter((p) => p.test(text)).map((p) => `${p}: ${(text.match(new RegExp(`.*${p.source}.*`, p.flags)) || [''])[0]}`);
 }

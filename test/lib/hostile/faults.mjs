@@ -5,7 +5,7 @@
 // Measured: when the victim's accounts went elsewhere, where, whether any
 // other account moved, what the victim's live clients saw, and when the
 // accounts came back.
-import { startStack } from '../stack.mjs';
+import { startStack, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
 import { sleep } from '../procs.mjs';
 import { POOL, probeHomes } from './common.mjs';
@@ -118,6 +118,7 @@ export async function backendFaults(kind, { faults = ['die', 'refuse', 'hang'], 
       });
     }
     result.tally = { sessions: tally.sessions, bytesUp: tally.bytesUp, bytesDown: tally.bytesDown, mismatches: tally.mismatches, foreignBytes: tally.foreignBytes };
+    result.errors = proxyErrors(stack);
     result.problems = tally.problems.slice(0, 20);
     return result;
   } finally {

@@ -5,7 +5,7 @@
 // byte of every junk and oversized connection echoed back unchanged.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { startStack } from '../stack.mjs';
+import { startStack, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
 import { treeRss, treeCpuMs, watchRss } from '../proc-stats.mjs';
 import { sleep } from '../procs.mjs';
@@ -172,6 +172,7 @@ export async function floods(kind, {
         peakGrowthPerHeldConnection: Math.round(((rssRounds[0].peakKiB - rssBefore) / (silent + junkWidth + oversizedWidth)) * 10) / 10,
       },
       tally: { sessions: tally.sessions, bytesUp: tally.bytesUp, bytesDown: tally.bytesDown, mismatches: tally.mismatches, foreignBytes: tally.foreignBytes },
+      errors: proxyErrors(stack),
       problems: [...baseline.problems, ...underAttack.problems, ...tally.problems].slice(0, 20),
     });
     return result;

@@ -3,7 +3,7 @@
 // pile connections onto it. Measured: how many connections the attacker gets
 // onto its target, with the per-address limit of the example configs and
 // without it (removed by an edit), and what legitimate clients see meanwhile.
-import { startStack } from '../stack.mjs';
+import { startStack, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
 import { treeRss } from '../proc-stats.mjs';
 import { POOL, probeHomes, legitLoad, latencyFigures } from './common.mjs';
@@ -73,6 +73,7 @@ export async function hotSpotting(kind, { addresses = 2, perAddress = 250, hashe
       },
       rssKiBDuring: rssDuring,
       tally: { sessions: tally.sessions, bytesUp: tally.bytesUp, bytesDown: tally.bytesDown, mismatches: tally.mismatches, foreignBytes: tally.foreignBytes },
+      errors: proxyErrors(stack),
       problems: [...baseline.problems, ...during.problems, ...duringOnTarget.problems, ...tally.problems].slice(0, 20),
     });
     return result;

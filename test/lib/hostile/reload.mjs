@@ -4,7 +4,7 @@
 // more unchanged. No live session may be dropped or lose a byte; new sessions
 // follow the new config; adding one backend to N moves about 1/(N+1) of the
 // accounts, all of them to the new backend.
-import { startStack, addBackendAndReload, reload } from '../stack.mjs';
+import { startStack, addBackendAndReload, reload, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
 import { treeRss, processTree } from '../proc-stats.mjs';
 import { sleep } from '../procs.mjs';
@@ -110,6 +110,7 @@ export async function reloadUnderLoad(kind, { live = 1000, arrivalGapMs = 20, re
       spreadBefore: countValues(home), spreadAfter: countValues(newHome),
       rssKiB: { before: rssBefore, peak: rssPeak, after: treeRss(stack.pid).totalKiB },
       tally: { sessions: tally.sessions, bytesUp: tally.bytesUp, bytesDown: tally.bytesDown, mismatches: tally.mismatches, foreignBytes: tally.foreignBytes },
+      errors: proxyErrors(stack),
       problems: [...liveProblems, ...misrouted.slice(0, 5).map((x) => `${x.account} arrived on ${x.backend}`), ...tally.problems].slice(0, 20),
     });
     return result;

@@ -4,7 +4,7 @@
 // until it is back (no backoff, no jitter: the worst case). Measured: how
 // long until all are back, how many attempts that took, where they landed,
 // and whether anyone else noticed.
-import { startStack } from '../stack.mjs';
+import { startStack, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader, percentile } from '../sessions.mjs';
 import { treeRss, treeCpuMs } from '../proc-stats.mjs';
 import { sleep, waitFor } from '../procs.mjs';
@@ -89,6 +89,7 @@ export async function reconnectStorm(kind, { clients = 600, restart = 1, downMs 
       proxyCpuMs: cpuMs,
       rssKiB: { before: rssBefore, afterStorm: rssAfterStorm },
       tally: { sessions: tally.sessions, bytesUp: tally.bytesUp, bytesDown: tally.bytesDown, mismatches: tally.mismatches, foreignBytes: tally.foreignBytes },
+      errors: proxyErrors(stack),
       problems: tally.problems.slice(0, 20),
     });
     return result;
