@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
 import { startEchoBackend } from './sessions.mjs';
 import { processTree } from './proc-stats.mjs';
-import { freePort, sleep, waitFor } from './procs.mjs';
+import { freePort, sleep, waitFor, waitForPort } from './procs.mjs';
 
 export const C2S = [5301, 5302, 5303];
 export const S2S = [5401, 5402, 5403];
@@ -22,6 +22,18 @@ export const KINDS = ['nginx', 'haproxy'];
  * measure without a mitigation, never to make a test pass).
  */
 export async function startStack(kind, { edit } = {}) {
+  // A port freePort() found free can be taken (by any connection's
+  // ephemeral port) before the proxy binds it: try again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(kind, { edit });
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use|did not start|nothing listens/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startStackOnce(kind, { edit } = {}) {
   const prepared = kind === 'nginx' ? await prepareNginx(undefined, { edit }) : await prepareHaproxy(undefined, { edit });
   const backends = [];
   for (const [i, p] of C2S.entries()) backends.push(await startEchoBackend(`c2s-${i + 1}`, prepared.ports.get(p)));
@@ -30,7 +42,13 @@ export async function startStack(kind, { edit } = {}) {
   let proxy;
   try {
     proxy = await startProxy(prepared, { waitPort: prepared.ports.get(BARE) });
+    // Every listener, and the proxy still running (nginx exits when one
+    // listener cannot bind, possibly after another one answered).
+    for (const p of [BARE, DOMAIN, 5269]) await waitForPort(prepared.ports.get(p), { timeoutMs: 5000 });
+    await sleep(200);
+    if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output}`);
   } catch (e) {
+    if (proxy) await proxy.stop();
     await Promise.all([...backends, ...s2s].map((b) => b.die()));
     throw e;
   }

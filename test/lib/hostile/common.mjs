@@ -46,7 +46,7 @@ export async function legitLoad(stack, homes, { count = 100, width = 4, until, t
   let next = 0;
   const worker = async () => {
     while (next < count || (until && !until())) {
-      if (next >= count * 50) break; // bounded whatever until() says
+      if (next >= count * 200) break; // bounded whatever until() says
       const account = accounts[next++ % accounts.length];
       const r = await legitSession(stack, account, { localAddress: addr(), tally });
       out.sessions++;

@@ -58,7 +58,9 @@ export async function backendFaults(kind, { faults = ['die', 'refuse', 'hang'], 
       while (Date.now() - t0 < faultMs[fault]) {
         // Victim accounts and others in turn.
         const account = k % 2 === 0 ? victims[(k / 2) % victims.length] : others[((k - 1) / 2) % others.length];
-        duringFault.push({ victim: k % 2 === 0, ...(await probe(account, 2000)) });
+        // A probe waits 4 s: long enough for HAProxy's retry and redispatch
+        // (about 2 s); 2 s for a hanging backend, where waiting is all there is.
+        duringFault.push({ victim: k % 2 === 0, ...(await probe(account, fault === 'hang' ? 2000 : 4000)) });
         k++;
         await sleep(probeGapMs);
       }

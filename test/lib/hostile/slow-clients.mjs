@@ -50,7 +50,8 @@ export async function slowClients(kind, { slow = 500, everyMs = 2000, bytesEach 
     const underAttack = await legitLoad(stack, homes, { count: legit, until: () => sessions.some((s) => s.closed || s.backend), tally, during: held, pool: POOL.fresh, gapMs: legitGapMs });
     // And after that, while the slow ones trickle on.
     const trickling = () => sessions.some((s) => s.trickling);
-    const afterHandOver = await legitLoad(stack, homes, { count: 10, until: () => !trickling(), tally, pool: POOL.fresh, gapMs: legitGapMs });
+    const afterHandOver = await legitLoad(stack, homes, { count: Math.ceil(legit / 4), until: () => !trickling(), tally, pool: POOL.fresh, gapMs: legitGapMs * 4 });
+    await waitFor(() => !trickling(), { timeoutMs: bytesEach * everyMs + 30000, what: 'slow clients to finish trickling' });
     const attackCpu = treeCpuMs(stack.pid) - cpu; // while the slow ones were held
     await Promise.all(opening);
     const peakKiB = watch.stop();
