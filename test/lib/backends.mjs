@@ -27,8 +27,16 @@ export function startBackend(name, port, host = '127.0.0.1') {
   });
 }
 
+/** Starts them all, or none: when one cannot listen, the others are closed
+ * again (an open server would keep the test process alive). */
 export async function startBackends(names, ports) {
-  return Promise.all(names.map((n, i) => startBackend(n, ports[i])));
+  const started = await Promise.allSettled(names.map((n, i) => startBackend(n, ports[i])));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.filter((r) => r.status === 'fulfilled').map((r) => r.value.close()));
+    throw failed.reason;
+  }
+  return started.map((r) => r.value);
 }
 
 /**

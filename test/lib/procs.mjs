@@ -12,16 +12,39 @@ export function tempDir(prefix = 'jidroute-') {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A port nobody listens on right now (on 127.0.0.1). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/** The kernel's range for the source ports of outgoing connections. */
+function ephemeralRange() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {}
+  return [32768, 60999];
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port nobody listens on right now (on 127.0.0.1), below the ephemeral
+ * range: a port the kernel hands out (listen on port 0) is also a candidate
+ * source port for the thousands of outgoing connections the tests make, and
+ * one of them can take it before the server that wanted it listens
+ * (EADDRINUSE, seen here).
+ */
+export async function freePort() {
+  const [low] = ephemeralRange();
+  const bottom = 10000;
+  const top = low > bottom + 1000 ? low : 30000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom));
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
 
 export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 10000 } = {}) {

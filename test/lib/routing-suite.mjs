@@ -44,9 +44,20 @@ async function inBatches(items, size, fn) {
  */
 export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    const prepared = await prepare();
-    const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
-      [...C2S, ...S2S].map((p) => prepared.ports.get(p)));
+    // A port found free can be taken before the backend listens on it (other
+    // programs share the machine): then the config is written again with
+    // other ports, three times at most.
+    let prepared;
+    let backends;
+    for (let attempt = 1; !backends; attempt++) {
+      prepared = await prepare();
+      try {
+        backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
+          [...C2S, ...S2S].map((p) => prepared.ports.get(p)));
+      } catch (e) {
+        if (e.code !== 'EADDRINUSE' || attempt === 3) throw e;
+      }
+    }
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
     const proxy = await start(prepared);
     t.teardown(() => proxy.stop());
