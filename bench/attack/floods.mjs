@@ -7,10 +7,11 @@
 //
 //   npm run attack:floods
 //   node bench/attack/floods.mjs --silent 1800 --junk-count 10000 --oversized-count 5000
+//   node bench/attack/floods.mjs --rounds 1 --silent 0 --junk-count 0 --oversized-count 0 --dribble-bytes 2000 --tag dribble-2000
 import { floods } from '../../test/lib/hostile/floods.mjs';
 import { options, save } from './args.mjs';
 
-const o = options({ kinds: 'nginx,haproxy', rounds: 3, silent: 1800, junkCount: 10000, junkWidth: 100, oversizedCount: 4000, oversizedWidth: 50, addresses: 200, legit: 300, dribbles: 200, dribbleBytes: 8000 });
+const o = options({ kinds: 'nginx,haproxy', rounds: 3, silent: 1800, junkCount: 10000, junkWidth: 100, oversizedCount: 4000, oversizedWidth: 50, addresses: 200, legit: 300, dribbles: 200, dribbleBytes: 8000, tag: '' });
 const results = [];
 for (const kind of o.kinds.split(',')) {
   console.error(`floods: ${kind} ...`);
@@ -19,6 +20,6 @@ for (const kind of o.kinds.split(',')) {
     `legit p50/p99 ${r.baseline.p50}/${r.baseline.p99} -> ${r.underAttack.p50}/${r.underAttack.p99} ms; problems ${r.problems.length}`);
   results.push(r);
 }
-const file = save('floods', { options: o, results });
+const file = save(`floods${o.tag ? `-${o.tag}` : ''}`, { options: o, results });
 console.log(JSON.stringify(results, null, 2));
 console.error(`written to ${file}`);

@@ -145,6 +145,16 @@ export async function floods(kind, {
       return s;
     });
     const wholeCpuMs = treeCpuMs(stack.pid) - cpu;
+    // The same length of header whose localpart is all non-ASCII letters:
+    // each is case-mapped, the dearest thing the module does per byte.
+    const nonAsciiHeader = Buffer.from(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' from='${'\u00c9'.repeat(Math.max(1, Math.floor((dribbleBytes - 140) / 2)))}@example.com'>`);
+    cpu = treeCpuMs(stack.pid);
+    const nonAscii = await inParallel(Array.from({ length: dribbles }, (_, i) => i), 10, async () => {
+      const s = await openSession(stack.port, nonAsciiHeader, { localAddress: from(), tally });
+      if (s.backend) { await s.drained(); await s.close(); verifySession(s, stack.byName, tally); }
+      return s;
+    });
+    const nonAsciiCpuMs = treeCpuMs(stack.pid) - cpu;
     const dribbleIntact = dribbled.filter((b) => b && b.equals(dribbleHeader)).length;
 
     Object.assign(result, {
@@ -165,6 +175,9 @@ export async function floods(kind, {
         proxyCpuMsPerConnection: Math.round((dribbleCpuMs / dribbles) * 100) / 100,
         wholeHeaderCpuMsPerConnection: Math.round((wholeCpuMs / dribbles) * 100) / 100,
         wholeHandedOver: wholeSessions.filter((s) => s.backend).length,
+        nonAsciiHeaderBytes: nonAsciiHeader.length,
+        nonAsciiHeaderCpuMsPerConnection: Math.round((nonAsciiCpuMs / dribbles) * 100) / 100,
+        nonAsciiHandedOver: nonAscii.filter((s) => s.backend).length,
       },
       rssKiB: {
         before: rssBefore, rounds: rssRounds, peak: Math.max(...rssRounds.map((r) => r.peakKiB)), after: rssRounds[rssRounds.length - 1].afterKiB,
