@@ -9,6 +9,12 @@ import { DOMAIN_ASCII_BYTES, LOCALPART_ASCII_BYTES, RESOURCE_ASCII_BYTES, skipCl
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.1 */
 export const MAX_PART_OCTETS = 1023;
 
+/** Lowercasing shrinks a code point's UTF-8 at most threefold (U+212A KELVIN
+ * SIGN, 3 bytes, lowers to 'k'): a part longer than this cannot come within
+ * MAX_PART_OCTETS once mapped, and is refused before the (costly, per code
+ * point) mapping. */
+const MAX_MAPPED_FROM = 3 * MAX_PART_OCTETS;
+
 export interface BareJid {
   /** Normalised localpart; '' when the JID has none. */
   local: string;
@@ -87,6 +93,7 @@ function ipLiteral(part: string): string | undefined {
  * Undefined when it is empty, has an empty label, or is too long.
  */
 export function normaliseDomain(part: string): string | undefined {
+  if (part.length > MAX_MAPPED_FROM + 1) return undefined; // + a trailing dot
   let domain = part;
   if (domain.charCodeAt(domain.length - 1) === 0x2e) domain = domain.substring(0, domain.length - 1);
   if (domain.length === 0) return undefined;
@@ -103,6 +110,7 @@ export function normaliseDomain(part: string): string | undefined {
 /** The localpart, case-mapped and checked (RFC 7622 §3.3
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.3): 1 to 1023 octets. */
 export function normaliseLocalpart(part: string): string | undefined {
+  if (part.length > MAX_MAPPED_FROM) return undefined;
   const lowered = skipClass(part, 0, LOCALPART_ASCII_BYTES) === part.length
     ? part.toLowerCase() // ASCII: the common case, and toLowerCase is ASCII-only in every build
     : lowerPart(part, localpartAllows);
