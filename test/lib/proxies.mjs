@@ -18,15 +18,23 @@ export async function movePorts(text, listenPattern) {
   return ports;
 }
 
+/** The config file with the module's path pointed at dist/ and every port
+ * it names moved to a free one: listeners (`listenPrefix` followed by the
+ * port, bound to 127.0.0.1 instead) and 127.0.0.1:N addresses. */
+async function moveConfig(configFile, listenPrefix, edit) {
+  let text = readFileSync(join(ROOT, configFile), 'utf8');
+  text = text.split(INSTALL_DIR).join(join(ROOT, 'dist') + '/');
+  const listen = new RegExp(`^(\\s*${listenPrefix})(\\d+)`, 'gm');
+  const ports = await movePorts(text, new RegExp(`^\\s*${listenPrefix}(\\d+)`, 'gm'));
+  text = text.replace(listen, (_, a, p) => `${a.replace(/:$/, '')}127.0.0.1:${ports.get(Number(p))}`);
+  text = text.replace(/127\.0\.0\.1:(\d+)/g, (m, p) => (ports.has(Number(p)) ? `127.0.0.1:${ports.get(Number(p))}` : m));
+  return { text: edit(text), ports };
+}
+
 export async function prepareNginx(configFile = 'njs/nginx.conf', { edit = (s) => s } = {}) {
   const dir = tempDir('jidroute-nginx-');
   mkdirSync(join(dir, 'logs'));
-  let text = readFileSync(join(ROOT, configFile), 'utf8');
-  text = text.split(INSTALL_DIR).join(join(ROOT, 'dist') + '/');
-  const ports = await movePorts(text, /^\s*listen\s+(\d+)/gm);
-  text = text.replace(/^(\s*listen\s+)(\d+)/gm, (_, a, p) => `${a}127.0.0.1:${ports.get(Number(p))}`);
-  text = text.replace(/127\.0\.0\.1:(\d+)/g, (m, p) => (ports.has(Number(p)) ? `127.0.0.1:${ports.get(Number(p))}` : m));
-  text = edit(text);
+  const { text, ports } = await moveConfig(configFile, 'listen\\s+', edit);
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, text);
   return {
@@ -39,12 +47,7 @@ export async function prepareNginx(configFile = 'njs/nginx.conf', { edit = (s) =
 
 export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit = (s) => s } = {}) {
   const dir = tempDir('jidroute-haproxy-');
-  let text = readFileSync(join(ROOT, configFile), 'utf8');
-  text = text.split(INSTALL_DIR).join(join(ROOT, 'dist') + '/');
-  const ports = await movePorts(text, /^\s*bind\s+:(\d+)/gm);
-  text = text.replace(/^(\s*bind\s+):(\d+)/gm, (_, a, p) => `${a}127.0.0.1:${ports.get(Number(p))}`);
-  text = text.replace(/127\.0\.0\.1:(\d+)/g, (m, p) => (ports.has(Number(p)) ? `127.0.0.1:${ports.get(Number(p))}` : m));
-  text = edit(text);
+  const { text, ports } = await moveConfig(configFile, 'bind\\s+:', edit);
   const conf = join(dir, 'haproxy.cfg');
   writeFileSync(conf, text);
   return {
