@@ -1,6 +1,6 @@
 // From a stream header to the key the proxy hashes on.
 import { HEADER, HeaderScan, MALFORMED, NOT_XML, RESTRICTED_XML, TOO_LONG, attribute } from './header';
-import { bareJidString, parseBareJid } from './jid';
+import { BareJid, bareJidString, parseBareJid } from './jid';
 
 /** RFC 6120 §4.8.1 https://www.rfc-editor.org/rfc/rfc6120#section-4.8.1 */
 export const STREAMS_NS = 'http://etherx.jabber.org/streams';
@@ -50,6 +50,21 @@ function elementNamespace(scan: HeaderScan): { local: string; ns: string | undef
 }
 
 /**
+ * Whether a client's `from` names an account of the service it addresses, the
+ * only `from` worth routing on. RFC 6120 §4.7.1
+ * https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a client's `from` is
+ * its bare JID, user@service; §4.7.2 https://www.rfc-editor.org/rfc/rfc6120#section-4.7.2 :
+ * `to` is the service's domain. A `from` without a localpart (sendxmpp sends
+ * the machine's host name) or in another domain is ignored: keying on it
+ * would put unrelated accounts together. `to` undefined: the header has no
+ * `to` attribute, and nothing contradicts the `from`; '' : `to` is there but
+ * is no JID, so no `from` can be shown to belong to it.
+ */
+function isAccountOf(fromJid: BareJid, to: string | undefined): boolean {
+  return fromJid.local !== '' && (to === undefined || fromJid.domain === to);
+}
+
+/**
  * The route for a finished header scan. RFC 6120 §4.7.1 (from) and §4.7.2 (to)
  * https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a client's `from` is
  * its JID (unauthenticated, chosen by the client); `to` is the service domain.
@@ -75,10 +90,11 @@ export function routeHeader(scan: HeaderScan, policy: string, address: string): 
   let routeBy = BY_ADDR;
   if (content === CLIENT_NS) {
     stream = 'client';
+    const account = fromJid !== undefined && isAccountOf(fromJid, toValue === undefined ? undefined : to);
     if (policy === POLICY_DOMAIN) {
-      if (fromJid !== undefined) { key = fromJid.domain; routeBy = BY_FROM; }
-      else if (to !== '') { key = to; routeBy = BY_TO; }
-    } else if (from !== '') {
+      if (to !== '') { key = to; routeBy = BY_TO; }
+      else if (account && fromJid !== undefined && toValue === undefined) { key = fromJid.domain; routeBy = BY_FROM; }
+    } else if (account) {
       key = from;
       routeBy = BY_FROM;
     }

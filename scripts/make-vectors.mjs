@@ -69,7 +69,7 @@ add('non-ASCII localpart case-mapped', 'RFC 7622 §3.3.1, RFC 8265 §3.3.2', hdr
 add('Greek capital letters', 'RFC 8265 §3.3.2', hdr("from='ΣΩΚΡΑΤΗΣ@example.gr'"), from('σωκρατησ@example.gr', 'σωκρατησ@example.gr'));
 add('Cyrillic localpart and IDN domain', 'RFC 7622 §3.2', hdr("from='ИВАН@ПРИМЕР.РФ'"), from('иван@пример.рф', 'иван@пример.рф'));
 add('Deseret (outside the BMP)', 'RFC 8265 §3.3.2', hdr("from='\u{10400}@example.com'"), from('\u{10428}@example.com', '\u{10428}@example.com'));
-add('domain only', 'RFC 7622 §3.1', hdr("from='example.com'"), from('example.com', 'example.com'));
+add('from without a localpart is no account', 'RFC 6120 §4.7.1', hdr("from='example.com'"), addr('example.com'));
 add('empty localpart', 'RFC 7622 §3.3', hdr("from='@example.com' to='example.com'"), addr('', 'example.com'));
 add('localpart with a quote (via reference)', 'RFC 7622 §3.3.1', hdr("from='jul&quot;iet@example.com'"), addr());
 add('localpart with a colon', 'RFC 7622 §3.3.1', hdr("from='jul:iet@example.com'"), addr());
@@ -90,7 +90,13 @@ add('underscore in the domain', 'RFC 5890 §2.3.1 (LDH)', hdr("from='juliet@ex_a
 
 // Policies and stream kinds
 add('bare policy without from routes by address', 'jidroute bare policy', hdr("to='example.com'"), addr('', 'example.com'));
-add('domain policy takes the domain of from', 'jidroute domain policy', hdr("from='juliet@Tenant-A.example' to='example.com'"), from('tenant-a.example', 'juliet@tenant-a.example', 'example.com'), 'domain');
+add('domain policy keys on to, not on the domain of from', 'RFC 6120 §4.7.2', hdr("from='juliet@Tenant-A.example' to='example.com'"), to('example.com', 'juliet@tenant-a.example', 'example.com'), 'domain');
+add('domain policy takes the domain of from when there is no to', 'jidroute domain policy', hdr("from='juliet@Tenant-A.example'"), from('tenant-a.example', 'juliet@tenant-a.example'), 'domain');
+add('from in another domain than to is ignored', 'RFC 6120 §4.7.1', hdr("from='juliet@other.example' to='example.com'"), addr('juliet@other.example', 'example.com'));
+add('from that is a host name (sendxmpp) is ignored', 'RFC 6120 §4.7.1', hdr("from='localhost' to='example.com'"), addr('localhost', 'example.com'));
+add('from that is a host name under the domain policy keys on to', 'RFC 6120 §4.7.2', hdr("from='localhost' to='Tenant-C.example'"), to('tenant-c.example', 'localhost', 'tenant-c.example'), 'domain');
+add('from and to equal after normalisation', 'RFC 7622 §3.2', hdr("from='Juliet@EXAMPLE.com./phone' to='example.com'"), from('juliet@example.com', 'juliet@example.com', 'example.com'));
+add('from with an invalid to is no account', 'RFC 6120 §4.7.1', hdr("from='juliet@example.com' to='exa mple.com'"), addr('juliet@example.com'));
 add('domain policy falls back to to', 'jidroute domain policy', hdr("to='Tenant-B.example'"), to('tenant-b.example', '', 'tenant-b.example'), 'domain');
 add('domain policy with an invalid from falls back to to', 'jidroute domain policy', hdr("from='@x' to='tenant-b.example'"), to('tenant-b.example', '', 'tenant-b.example'), 'domain');
 add('domain policy with neither', 'jidroute domain policy', hdr("version='1.0'"), addr(), 'domain');
