@@ -9,7 +9,7 @@ import { compareBuilds } from './lib/parity.mjs';
 const SEED = Number(process.env.JIDROUTE_SEED ?? 20261126);
 const GENERATED = Number(process.env.JIDROUTE_PARITY_CASES ?? 4000);
 const rng = random(SEED);
-const vectors = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')];
+const vectors = [...loadVectors('development'), ...loadVectors('heldout')];
 const cases = [];
 const SPECIAL = [0x3c, 0x3e, 0x27, 0x22, 0x26, 0x40, 0x2f, 0x20, 0x00, 0xc3, 0xff, 0x41];
 

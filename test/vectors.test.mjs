@@ -7,7 +7,7 @@ import { route, routeInPieces } from './lib/core.mjs';
 const ADDRESS = '127.0.0.42';
 const pick = ({ key, route_by, from, to }) => ({ key, route_by, from, to });
 
-for (const file of ['vectors.json', 'heldout.json']) {
+for (const file of ['development', 'heldout']) {
   t.test(file, async (t) => {
     const vectors = loadVectors(file);
     t.ok(vectors.length > 20, 'vectors loaded');

@@ -10,7 +10,7 @@ const ADDRESS = '192.0.2.7';
 
 export async function checkRegexPeer() {
   const peer = (await import(pathToFileURL(join(ROOT, 'bench/peers/regex.js')).href)).default;
-  const vectors = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')].filter((v) => v.policy === 'bare');
+  const vectors = [...loadVectors('development'), ...loadVectors('heldout')].filter((v) => v.policy === 'bare');
   const wrong = [];
   for (const v of vectors) {
     const text = v.bytes.toString('utf8');

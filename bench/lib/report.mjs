@@ -55,7 +55,7 @@ export function costMarkdown(r) {
   }
   if (r.regexPeer) {
     lines.push(`The regex peers are cheap because they do not read XML: the njs peer routes ${r.regexPeer.agree} of ` +
-      `${r.regexPeer.vectors} bare-policy test vectors (test/vectors.json, test/heldout.json) as jidroute does; it misreads ` +
+      `${r.regexPeer.vectors} bare-policy test vectors (test/vectors/) as jidroute does; it misreads ` +
       'entities, prefixes other than stream:, a \'>\' inside a value, invalid JIDs, server streams, headers over the limit. ' +
       'The HAProxy peer has the same blind spots, and keys a header without from on the whole header.', '');
   }

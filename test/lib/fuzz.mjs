@@ -41,7 +41,7 @@ function positions(length, everyUpTo) {
  */
 export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, generated = 0, pathological = 0 }) {
   const rng = random(seed);
-  const vectors = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')];
+  const vectors = [...loadVectors('development'), ...loadVectors('heldout')];
   const pickAddress = () => rng.pick(ADDRESSES);
   const cutsFor = (length) => randomCuts(rng, length);
   for (const v of vectors) {

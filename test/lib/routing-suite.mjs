@@ -75,7 +75,7 @@ export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForward
     }
 
     await t.test('every vector: key, variables and bytes', async (t) => {
-      const vectors = [...loadVectors('vectors.json'), ...loadVectors('heldout.json')];
+      const vectors = [...loadVectors('development'), ...loadVectors('heldout')];
       const results = await inBatches(vectors, 8, async (v, i) => {
         const listener = v.policy === 'domain' ? 5322 : 5222;
         const pieces = i % 3 === 0 ? 3 : 1;
