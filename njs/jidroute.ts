@@ -133,4 +133,7 @@ function preread(s: NginxStreamRequest): void {
   });
 }
 
-export default { preread };
+/** This build's version (package.json), set by build.mjs. */
+declare const __JIDROUTE_VERSION__: string;
+
+export default { preread, version: __JIDROUTE_VERSION__ };
