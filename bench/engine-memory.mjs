@@ -5,13 +5,17 @@
 // connection. Then rounds of truncated headers (test/lib/hostile/truncated.mjs)
 // for whether memory levels off. Runs the host's nginx, or the one of
 // JIDROUTE_CHROOT; JIDROUTE_NJS_ENGINE=qjs picks QuickJS (njs >= 0.8.6).
-//   node bench/engine-memory.mjs [--idle 1000] [--rounds 4]
+//   node bench/engine-memory.mjs [--idle 1000] [--rounds 4] [--module FILE]
+// --module: another njs module in jidroute's place (one exporting preread,
+// e.g. one that only sets $xmpp_key), for what the engine costs by itself.
 //   JIDROUTE_CHROOT=/var/cache/jidroute/roots/qjs-sid JIDROUTE_NJS_ENGINE=qjs node bench/engine-memory.mjs
 import { startStack } from '../test/lib/stack.mjs';
 import { openSession, addressPool, clientHeader, inParallel } from '../test/lib/sessions.mjs';
 import { sleep } from '../test/lib/procs.mjs';
 import { truncatedRounds, workerRssKiB } from '../test/lib/hostile/truncated.mjs';
 import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { ROOT } from '../test/lib/proxies.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,6 +23,9 @@ const arg = (name, fallback) => {
 };
 const idle = arg('idle', 1000);
 const rounds = arg('rounds', 4);
+const moduleAt = process.argv.indexOf('--module');
+const module = moduleAt < 0 ? null : resolve(process.argv[moduleAt + 1]);
+const edit = module ? (text) => text.split(join(ROOT, 'dist/jidroute.js')).join(module) : undefined;
 
 function versions() {
   const root = process.env.JIDROUTE_CHROOT;
@@ -28,7 +35,7 @@ function versions() {
 }
 
 async function idleCost() {
-  const stack = await startStack('nginx');
+  const stack = await startStack('nginx', { edit });
   try {
     const addr = addressPool(6);
     await sleep(500);
@@ -52,8 +59,8 @@ async function idleCost() {
 
 const engine = process.env.JIDROUTE_NJS_ENGINE || 'njs';
 const idleResult = await idleCost();
-const truncated = rounds > 0 ? await truncatedRounds('nginx', { rounds }) : null;
+const truncated = rounds > 0 ? await truncatedRounds('nginx', { rounds, edit }) : null;
 console.log(JSON.stringify({
-  versions: versions(), engine, ...idleResult,
+  versions: versions(), engine, module: module ?? 'dist/jidroute.js', ...idleResult,
   truncatedRounds: truncated && { workerRssBeforeKiB: truncated.workerRssBeforeKiB, afterEachRoundKiB: truncated.rounds.map((r) => r.workerRssKiB), workerCrashes: truncated.workerCrashes },
 }, null, 1));

@@ -18,10 +18,13 @@ if (sid.skip) {
 } else {
   t.comment(`sid root ${sid.root}: nginx ${sid.versions.nginx}, njs ${sid.versions.njs}, libqjs0 ${sid.versions.qjs}`);
   const unmount = mountForTests(sid.root);
+  // Unmounted also when this process ends some other way.
+  process.once('exit', unmount);
   const saved = { root: process.env.JIDROUTE_CHROOT, engine: process.env.JIDROUTE_NJS_ENGINE };
   process.env.JIDROUTE_CHROOT = sid.root;
   process.env.JIDROUTE_NJS_ENGINE = 'qjs';
   t.teardown(() => {
+    process.removeListener('exit', unmount);
     unmount();
     for (const [key, name] of [['root', 'JIDROUTE_CHROOT'], ['engine', 'JIDROUTE_NJS_ENGINE']]) {
       if (saved[key] === undefined) delete process.env[name]; else process.env[name] = saved[key];
