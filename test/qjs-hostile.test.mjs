@@ -39,7 +39,17 @@ if (sid.skip) {
   };
 
   t.test('qjs: 300 slow clients, each handed over by the header timer', async (t) => {
-    const r = await slowClients('nginx', { slow: 300, everyMs: 2000, bytesEach: 5, legit: 40 });
+    const options = { slow: 300, everyMs: 2000, bytesEach: 5, legit: 40 };
+    let r;
+    try {
+      r = await slowClients('nginx', options);
+    } catch (e) {
+      // Setting up, not an outcome: on a loaded machine 300 connections can
+      // take longer than the scenario waits for them. Once more.
+      if (!/timed out waiting for slow clients to connect/.test(e.message)) throw e;
+      t.comment(`${e.message}: trying once more`);
+      r = await slowClients('nginx', options);
+    }
     t.comment(JSON.stringify({ underAttack: r.underAttack, slow: r.slowClients, rssKiB: r.rssKiB }));
     t.equal(r.slowClients.connected, 300, '300 slow clients connected');
     t.equal(r.slowClients.handedToBackend, 300, 'every slow client handed to a backend, none cut');
@@ -61,10 +71,15 @@ if (sid.skip) {
     for (const [i, round] of r.rounds.entries()) {
       t.equal(round.handed, round.waiting, `round ${i + 1}: all ${round.waiting} waiting clients handed over by the timer`);
     }
+    // The worker keeps what its busiest moment took (QuickJS contexts,
+    // about 350 KiB a session here: bench/engine-memory.mjs) and reuses it:
+    // its RSS follows the most sessions open at once (count), not how many
+    // it has served (rounds x count); how fast it gets there varies with
+    // the machine's load. A leak of 30 KiB a session would cross the bound.
     const rss = r.rounds.map((x) => x.workerRssKiB);
-    const last = rss[rss.length - 1];
-    t.ok(last - rss[rss.length - 2] <= Math.max(4096, 0.05 * last),
-      `worker memory levels off: ${rss.join(', ')} KiB after rounds 1..${rss.length}`);
+    const bound = r.workerRssBeforeKiB + r.count * 512;
+    t.ok(Math.max(...rss) <= bound,
+      `worker memory bounded by the ${r.count} sessions open at once, not the ${r.rounds.length * r.count} served: ${rss.join(', ')} KiB after rounds 1..${rss.length} (bound ${bound} KiB)`);
     t.equal(r.tally.mismatches + r.tally.foreignBytes, 0, 'no byte lost or changed');
     noCrash(t, r);
     t.same(r.problems, [], 'no problems');
