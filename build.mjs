@@ -7,6 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
+// The version (package.json) goes into each built file's banner and, for
+// njs, into the module: jidroute.version.
+const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
+
 // The JavaScript builds take core/X.regexp.ts where core/ imports ./X and
 // such a file exists: the same answers from native regular expressions,
 // where njs would otherwise interpret a loop over every byte. The file itself
@@ -34,6 +38,7 @@ async function buildNjs() {
     plugins: [regexpVariants],
     legalComments: 'none',
     logLevel: 'error',
+    define: { __JIDROUTE_VERSION__: JSON.stringify(VERSION) },
   });
   let code = result.outputFiles[0].text;
   // njs 0.7.9 rejects `export { x as default }`, esbuild's way of writing a
@@ -41,7 +46,7 @@ async function buildNjs() {
   const match = /export\s*\{\s*(\w+)\s+as\s+default\s*\};?\s*$/.exec(code);
   if (!match) throw new Error('build: expected a single default export from esbuild');
   code = code.slice(0, match.index) + `export default ${match[1]};\n`;
-  const banner = '// jidroute: route XMPP connections by the JID in the stream header (nginx njs).\n' +
+  const banner = `// jidroute ${VERSION}: route XMPP connections by the JID in the stream header (nginx njs).\n` +
     '// Built from core/ and njs/ by build.mjs; do not edit.\n';
   writeFileSync('dist/jidroute.js', banner + code);
 }
@@ -68,7 +73,7 @@ function buildLua() {
   const lua = readFileSync('dist/lua-build/jidroute.lua', 'utf8');
   rmSync('dist/lua-build', { recursive: true, force: true });
   writeFileSync('dist/jidroute.lua',
-    '-- jidroute: route XMPP connections by the JID in the stream header (HAProxy Lua).\n' +
+    `-- jidroute ${VERSION}: route XMPP connections by the JID in the stream header (HAProxy Lua).\n` +
     '-- Built from core/ and haproxy/ by build.mjs; do not edit.\n' + lua);
 }
 

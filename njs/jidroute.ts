@@ -98,6 +98,11 @@ function preread(s: NginxStreamRequest): void {
     const timeoutMs = parseHeaderTimeout(vars.xmpp_header_timeout);
     if (timeoutMs <= 0 || !timersResumePreread()) return;
     timer = setTimeout(function (): void {
+      // Fired: no longer pending, so finish() must not clear it. njs (to
+      // 1.0.x at least) frees a timer again after its callback returns, and
+      // under QuickJS clearing the running timer frees its function twice:
+      // the worker aborts (repro/quickjs-timer-abort).
+      timer = undefined;
       if (finished) return;
       let route: Route;
       try {
@@ -128,4 +133,7 @@ function preread(s: NginxStreamRequest): void {
   });
 }
 
-export default { preread };
+/** This build's version (package.json), set by build.mjs. */
+declare const __JIDROUTE_VERSION__: string;
+
+export default { preread, version: __JIDROUTE_VERSION__ };

@@ -31,10 +31,19 @@ async function moveConfig(configFile, listenPrefix, edit) {
   return { text: edit(text), ports };
 }
 
+/** JIDROUTE_NJS_ENGINE=qjs (njs >= 0.8.6) runs the module under QuickJS:
+ * `js_engine qjs;` at the top of the stream block; unset or `njs`, the
+ * config as it is. */
+export function withNjsEngine(text, engine = process.env.JIDROUTE_NJS_ENGINE) {
+  if (!engine || engine === 'njs') return text;
+  if (!/^\w+$/.test(engine)) throw new Error(`JIDROUTE_NJS_ENGINE: not an engine name: ${engine}`);
+  return text.replace(/^(\s*)stream \{\n/m, (m, indent) => `${m}${indent}    js_engine ${engine};\n`);
+}
+
 export async function prepareNginx(configFile = 'njs/nginx.conf', { edit = (s) => s } = {}) {
   const dir = tempDir('jidroute-nginx-');
   mkdirSync(join(dir, 'logs'));
-  const { text, ports } = await moveConfig(configFile, 'listen\\s+', edit);
+  const { text, ports } = await moveConfig(configFile, 'listen\\s+', (t) => withNjsEngine(edit(t)));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, text);
   return {

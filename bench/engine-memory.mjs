@@ -1,0 +1,66 @@
+// What an idle connection costs nginx's worker, per njs engine: opens
+// `--idle` client sessions through the example njs/nginx.conf (each routed
+// by its header, then idle, held open), and reports the worker's RSS before,
+// with them all open, and after they closed, in KiB, and the KiB per idle
+// connection. Then rounds of truncated headers (test/lib/hostile/truncated.mjs)
+// for whether memory levels off. Runs the host's nginx, or the one of
+// JIDROUTE_CHROOT; JIDROUTE_NJS_ENGINE=qjs picks QuickJS (njs >= 0.8.6).
+//   node bench/engine-memory.mjs [--idle 1000] [--rounds 4] [--module FILE]
+// --module: another njs module in jidroute's place (one exporting preread,
+// e.g. one that only sets $xmpp_key), for what the engine costs by itself.
+//   JIDROUTE_CHROOT=/var/cache/jidroute/roots/qjs-sid JIDROUTE_NJS_ENGINE=qjs node bench/engine-memory.mjs
+import { startStack } from '../test/lib/stack.mjs';
+import { openSession, addressPool, clientHeader, inParallel } from '../test/lib/sessions.mjs';
+import { sleep } from '../test/lib/procs.mjs';
+import { truncatedRounds, workerRssKiB } from '../test/lib/hostile/truncated.mjs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { ROOT } from '../test/lib/proxies.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const idle = arg('idle', 1000);
+const rounds = arg('rounds', 4);
+const moduleAt = process.argv.indexOf('--module');
+const module = moduleAt < 0 ? null : resolve(process.argv[moduleAt + 1]);
+const edit = module ? (text) => text.split(join(ROOT, 'dist/jidroute.js')).join(module) : undefined;
+
+function versions() {
+  const root = process.env.JIDROUTE_CHROOT;
+  const q = ['dpkg-query', '-W', '-f', '${Package}=${Version} ', 'nginx', 'libnginx-mod-stream-js', 'libqjs0'];
+  const r = root ? spawnSync('chroot', [root, ...q], { encoding: 'utf8' }) : spawnSync(q[0], q.slice(1), { encoding: 'utf8' });
+  return r.stdout.trim();
+}
+
+async function idleCost() {
+  const stack = await startStack('nginx', { edit });
+  try {
+    const addr = addressPool(6);
+    await sleep(500);
+    const before = workerRssKiB(stack);
+    const sessions = await inParallel(Array.from({ length: idle }, (_, i) => i), 50, async (i) => {
+      const s = await openSession(stack.port, clientHeader(`idle${i}@example.com/r`), { localAddress: addr(), timeoutMs: 30000 });
+      if (s.backend) await s.roundTrip(64);
+      return s;
+    });
+    await sleep(1000);
+    const open = workerRssKiB(stack);
+    const routed = sessions.filter((s) => s.backend).length;
+    await Promise.all(sessions.filter((s) => s.backend).map((s) => s.close()));
+    await sleep(1000);
+    const after = workerRssKiB(stack);
+    return { idle: routed, workerRssKiB: { before, open, after }, kibPerIdleConnection: Math.round(((open - before) / routed) * 10) / 10 };
+  } finally {
+    await stack.stop();
+  }
+}
+
+const engine = process.env.JIDROUTE_NJS_ENGINE || 'njs';
+const idleResult = await idleCost();
+const truncated = rounds > 0 ? await truncatedRounds('nginx', { rounds, edit }) : null;
+console.log(JSON.stringify({
+  versions: versions(), engine, module: module ?? 'dist/jidroute.js', ...idleResult,
+  truncatedRounds: truncated && { workerRssBeforeKiB: truncated.workerRssBeforeKiB, afterEachRoundKiB: truncated.rounds.map((r) => r.workerRssKiB), workerCrashes: truncated.workerCrashes },
+}, null, 1));
