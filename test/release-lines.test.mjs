@@ -1,0 +1,39 @@
+// The version matrix (test/lib/lines.mjs): on every release line besides the
+// host's (which the plain test files run), the same files run again with
+// JIDROUTE_LINE set, so that nginx, HAProxy and Prosody come from that line:
+//   trixie   nginx 1.26 / njs 0.8.9, HAProxy 3.0       (Debian 13 root)
+//   sid      nginx 1.30 / njs 1.0 (njs engine), HAProxy 3.2, Prosody 13
+//   sid-qjs  nginx 1.30 / njs 1.0 (QuickJS), HAProxy 3.4.0 (built from
+//            ../shared/vendor), Prosody 13
+// Each runs the routing suite on both proxies (every vector end to end, bytes
+// unchanged, variables logged), proxies-agree and the tenants end to end
+// with real Prosody. The versions each line found are printed as comments.
+import t from 'tap';
+import { join } from 'node:path';
+import { LINES, ROOT, versions, haproxy34Missing, ensureRoot, ensureHaproxy34 } from './lib/lines.mjs';
+
+const FILES = ['nginx-routing', 'haproxy-routing', 'proxies-agree', 'e2e-tenants'];
+const only = process.env.JIDROUTE_LINES ? process.env.JIDROUTE_LINES.split(',') : Object.keys(LINES).filter((l) => l !== 'bookworm');
+// Cold: two debootstraps, the packages and the HAProxy 3.4 build.
+t.setTimeout(40 * 60000);
+
+for (const name of only) {
+  const line = LINES[name];
+  t.test(`line ${name}`, async (t) => {
+    const started = Date.now();
+    const missing = line.haproxy.build ? haproxy34Missing() : null;
+    if (missing) t.comment(missing);
+    // Made here, before the files run, so that their time shows apart.
+    for (const part of [line.nginx, line.haproxy, line.prosody]) if (part.root) await ensureRoot(part.root);
+    if (line.haproxy.build && !missing) await ensureHaproxy34();
+    const found = await versions({ name, ...line, ...(missing ? { haproxy: LINES.sid.haproxy } : {}) });
+    t.comment(`line ${name}: nginx ${found.nginx}, njs ${found.njs} (${found.engine} engine)${missing ? '' : `, HAProxy ${found.haproxy}, Lua ${found.lua}`}, Prosody ${found.prosody}; ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const env = { ...process.env, JIDROUTE_LINE: name, ...(missing ? { JIDROUTE_PROXIES: 'nginx' } : {}) };
+    for (const file of FILES) {
+      if (missing && /haproxy|agree/.test(file)) continue;
+      const at = Date.now();
+      await t.spawn(process.execPath, [join(ROOT, 'test', `${file}.test.mjs`)], { env, cwd: ROOT }, `${name}: ${file}`);
+      t.comment(`${name}: ${file} took ${((Date.now() - at) / 1000).toFixed(0)} s`);
+    }
+  });
+}
