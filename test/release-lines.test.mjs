@@ -7,10 +7,22 @@
 //            ../shared/vendor), Prosody 13
 // Each runs the routing suite on both proxies (every vector end to end, bytes
 // unchanged, variables logged), proxies-agree and the tenants end to end
-// with real Prosody. The versions each line found are printed as comments.
+// with real Prosody. The versions each line found are printed as comments
+// and kept in /var/cache/jidroute/versions-seen.json.
 import t from 'tap';
 import { join } from 'node:path';
-import { LINES, ROOT, versions, haproxy34Missing, ensureRoot, ensureHaproxy34 } from './lib/lines.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { LINES, ROOT, CACHE, versions, haproxy34Missing, ensureRoot, ensureHaproxy34 } from './lib/lines.mjs';
+
+// What each run found, kept beside the roots (unstable moves): the latest
+// per line, with the date.
+const SEEN = join(CACHE, 'versions-seen.json');
+function record(name, found) {
+  let all = {};
+  try { all = JSON.parse(readFileSync(SEEN, 'utf8')); } catch {}
+  all[name] = { ...found, date: new Date().toISOString() };
+  try { writeFileSync(SEEN, JSON.stringify(all, null, 2) + '\n'); } catch {}
+}
 
 const FILES = ['nginx-routing', 'haproxy-routing', 'proxies-agree', 'e2e-tenants'];
 const only = process.env.JIDROUTE_LINES ? process.env.JIDROUTE_LINES.split(',') : Object.keys(LINES).filter((l) => l !== 'bookworm');
@@ -28,6 +40,7 @@ for (const name of only) {
     if (line.haproxy.build && !missing) await ensureHaproxy34();
     const found = await versions({ name, ...line, ...(missing ? { haproxy: LINES.sid.haproxy } : {}) });
     t.comment(`line ${name}: nginx ${found.nginx}, njs ${found.njs} (${found.engine} engine)${missing ? '' : `, HAProxy ${found.haproxy}, Lua ${found.lua}`}, Prosody ${found.prosody}; ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    record(name, found);
     const env = { ...process.env, JIDROUTE_LINE: name, ...(missing ? { JIDROUTE_PROXIES: 'nginx' } : {}) };
     for (const file of FILES) {
       if (missing && /haproxy|agree/.test(file)) continue;
