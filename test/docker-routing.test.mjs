@@ -9,7 +9,7 @@ import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from './lib/proxies.m
 import { routingSuite } from './lib/routing-suite.mjs';
 import { waitForPort, readIfExists } from './lib/procs.mjs';
 import { GENERATIONS, HAPROXY_34, image, useDocker, runContainer, removeContainer, inImage, docker } from './lib/docker.mjs';
-import { haproxy34Missing } from './lib/lines.mjs';
+import { haproxy34Missing, prepareLines } from './lib/lines.mjs';
 
 const PROXIES = [
   { kind: 'nginx', delayMs: 10000, prepare: prepareNginx }, // preread_timeout in njs/nginx.conf
@@ -27,7 +27,13 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
   const skip34 = haproxy34Missing();
   if (skip34) t.comment(skip34);
   else ROWS.push({ proxy: PROXIES[1], generation: '3.4', want: { debian: `13, HAProxy built from source`, ...HAPROXY_34 } });
+  // The release lines' roots and HAProxy build (test/lib/lines.mjs) are
+  // made meanwhile on a cold machine: debootstrap mostly waits on the
+  // network, and later files need them.
+  const lines = prepareLines().catch((e) => e);
   const engine = await useDocker({ images: ROWS.map((r) => [r.proxy.kind, r.generation]) });
+  const linesDone = await lines;
+  if (linesDone instanceof Error) throw linesDone;
   t.teardown(() => engine.release());
 
   // The module inside the container, not the checkout's dist/.

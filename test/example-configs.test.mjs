@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { prepareNginx, prepareHaproxy, ROOT } from './lib/proxies.mjs';
-import { LINES, commandFor, haproxy34Missing, forEngine, versions } from './lib/lines.mjs';
+import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from './lib/lines.mjs';
 import { makeStackPki, certificatePaths } from './lib/e2e.mjs';
 
 const configs = (dir, ext) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).sort().map((f) => `${dir}/${f}`);
@@ -39,6 +39,9 @@ async function check(kind, lineName, configFile) {
 t.ok(NGINX.length >= 3 && HAPROXY.length >= 3, `found ${NGINX.join(', ')}; ${HAPROXY.join(', ')}`);
 
 const skip34 = haproxy34Missing();
+// A cold machine makes the Debian roots and the HAProxy 3.4 build here.
+t.setTimeout(30 * 60000);
+t.comment(`release lines ready in ${(await prepareLines()).toFixed(0)} s`);
 for (const [lineName, line] of Object.entries(LINES)) {
   t.test(`line ${lineName}`, async (t) => {
     if (line.haproxy.build && skip34) t.comment(skip34);

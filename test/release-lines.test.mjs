@@ -12,7 +12,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LINES, ROOT, CACHE, versions, haproxy34Missing, ensureRoot, ensureHaproxy34 } from './lib/lines.mjs';
+import { LINES, ROOT, CACHE, versions, haproxy34Missing, prepareLines } from './lib/lines.mjs';
 
 // What each run found, kept beside the roots (unstable moves): the latest
 // per line, with the date.
@@ -28,18 +28,15 @@ const FILES = ['nginx-routing', 'haproxy-routing', 'proxies-agree', 'e2e-tenants
 const only = process.env.JIDROUTE_LINES ? process.env.JIDROUTE_LINES.split(',') : Object.keys(LINES).filter((l) => l !== 'bookworm');
 // Cold: two debootstraps, the packages and the HAProxy 3.4 build.
 t.setTimeout(40 * 60000);
+t.comment(`release lines ready in ${(await prepareLines()).toFixed(0)} s`);
 
 for (const name of only) {
   const line = LINES[name];
   t.test(`line ${name}`, async (t) => {
-    const started = Date.now();
     const missing = line.haproxy.build ? haproxy34Missing() : null;
     if (missing) t.comment(missing);
-    // Made here, before the files run, so that their time shows apart.
-    for (const part of [line.nginx, line.haproxy, line.prosody]) if (part.root) await ensureRoot(part.root);
-    if (line.haproxy.build && !missing) await ensureHaproxy34();
     const found = await versions({ name, ...line, ...(missing ? { haproxy: LINES.sid.haproxy } : {}) });
-    t.comment(`line ${name}: nginx ${found.nginx}, njs ${found.njs} (${found.engine} engine)${missing ? '' : `, HAProxy ${found.haproxy}, Lua ${found.lua}`}, Prosody ${found.prosody}; ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    t.comment(`line ${name}: nginx ${found.nginx}, njs ${found.njs} (${found.engine} engine)${missing ? '' : `, HAProxy ${found.haproxy}, Lua ${found.lua}`}, Prosody ${found.prosody}`);
     record(name, found);
     const env = { ...process.env, JIDROUTE_LINE: name, ...(missing ? { JIDROUTE_PROXIES: 'nginx' } : {}) };
     for (const file of FILES) {

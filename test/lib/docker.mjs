@@ -290,12 +290,11 @@ export async function useDocker({ images = [], bases = [], log = (s) => console.
   try {
     daemonPid = await ensureDaemon(log);
     await removeContainers(false);
-    for (const generation of new Set([...bases, ...images.map(([, g]) => g)])) await ensureBaseImage(generation, log);
+    const baseOf = (g) => (g === '3.4' ? HAPROXY_34.base : g);
+    for (const generation of new Set([...bases, ...images.map(([, g]) => g)].map(baseOf))) await ensureBaseImage(generation, log);
     for (const [what, generation] of images) {
-      if (generation === '3.4') {
-        await ensureBaseImage(HAPROXY_34.base, log);
-        await buildHaproxy34Image(log);
-      } else await buildImage(what, generation, log);
+      if (generation === '3.4') await buildHaproxy34Image(log);
+      else await buildImage(what, generation, log);
     }
   } catch (e) {
     await release();

@@ -303,3 +303,13 @@ export async function versions(line = currentLine()) {
   out.prosody = q('prosody', line.prosody.root ? rootDir(line.prosody.root) : null);
   return out;
 }
+
+/** Makes every root and the HAProxy 3.4 build that are missing, at once
+ * (debootstrap waits on the network, the build on the CPU): a cold machine
+ * pays the longest of them, not their sum. Resolves to the seconds taken. */
+export async function prepareLines(log) {
+  const started = Date.now();
+  const suites = new Set(Object.values(LINES).flatMap((l) => [l.nginx.root, l.haproxy.root, l.prosody.root]).filter(Boolean));
+  await Promise.all([...[...suites].map((s) => ensureRoot(s, log)), ...(haproxy34Missing() ? [] : [ensureHaproxy34(log)])]);
+  return (Date.now() - started) / 1000;
+}
