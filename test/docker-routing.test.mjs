@@ -32,9 +32,9 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
   // network, and later files need them.
   const lines = prepareLines().catch((e) => e);
   const engine = await useDocker({ images: ROWS.map((r) => [r.proxy.kind, r.generation]) });
+  t.teardown(() => engine.release());
   const linesDone = await lines;
   if (linesDone instanceof Error) throw linesDone;
-  t.teardown(() => engine.release());
 
   // The module inside the container, not the checkout's dist/.
   const inImageModule = (text) => text.split(join(ROOT, 'dist') + '/').join(INSTALL_DIR);
