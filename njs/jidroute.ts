@@ -72,7 +72,10 @@ function timersResumePreread(): boolean {
  * jidroute.preread, which reads $xmpp_policy as it always has. */
 function route(s: NginxStreamRequest, named: string | undefined): void {
   const vars = s.variables as Record<string, string | undefined>;
-  const policy = named !== undefined ? named : vars.xmpp_policy;
+  // Read where the router is made, inside its try: as before the names.
+  function policy(): string | undefined {
+    return named !== undefined ? named : vars.xmpp_policy;
+  }
   const address = vars.remote_addr || '';
   let router: Router | undefined;
   let seen = '';
@@ -104,7 +107,7 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
       if (finished) return;
       let route: Route;
       try {
-        route = currentRoute(router === undefined ? newRouter(policy, vars.xmpp_header_limit) : router, address);
+        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit) : router, address);
       } catch (e) {
         route = routeByAddress(address, 'error');
       }
@@ -116,7 +119,7 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
     if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
-      if (router === undefined) router = newRouter(policy, vars.xmpp_header_limit);
+      if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit);
       if (data.length > seen.length) seen += byteString(data, seen.length);
       if (!feedRouter(router, seen)) {
         if (timer === undefined) startTimer();
