@@ -6,7 +6,7 @@
 // made for the Direct TLS configs, as the end-to-end tests make them).
 import t from 'tap';
 import { readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { prepareNginx, prepareHaproxy, ROOT } from './lib/proxies.mjs';
 import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from './lib/lines.mjs';
@@ -32,8 +32,13 @@ async function check(kind, lineName, configFile) {
     : await prepareHaproxy(configFile, { edit: withCertificates });
   const [cmd, pre] = await commandFor(kind, line);
   const args = kind === 'nginx' ? ['-t', '-p', prepared.dir, '-c', prepared.conf] : ['-c', '-f', prepared.conf];
-  const r = spawnSync(cmd, [...pre, ...args], { encoding: 'utf8', cwd: prepared.dir, timeout: 60000 });
-  return { code: r.status, output: `${r.stdout}${r.stderr}` };
+  return new Promise((resolve) => {
+    const child = spawn(cmd, [...pre, ...args], { cwd: prepared.dir, timeout: 60000 });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 t.ok(NGINX.length >= 3 && HAPROXY.length >= 3, `found ${NGINX.join(', ')}; ${HAPROXY.join(', ')}`);
@@ -49,8 +54,10 @@ for (const [lineName, line] of Object.entries(LINES)) {
     t.comment(`line ${lineName}: ${JSON.stringify(found)}`);
     t.match(found.nginx, new RegExp(`^${line.nginx.want.replace('.', '\\.')}\\.`), `nginx ${line.nginx.want} (${found.nginx})`);
     t.match(found.njs, new RegExp(`^${line.nginx.njs.replace('.', '\\.')}\\.`), `njs ${line.nginx.njs} (${found.njs})`);
-    for (const file of NGINX) {
-      const r = await check('nginx', lineName, file);
+    // All files of a line at once; asserted in order.
+    const nginx = await Promise.all(NGINX.map((file) => check('nginx', lineName, file)));
+    for (const [i, file] of NGINX.entries()) {
+      const r = nginx[i];
       t.equal(r.code, 0, `nginx ${line.nginx.want} (${line.nginx.engine} engine): ${file} loads`);
       t.notMatch(r.output, FINDINGS.nginx, `nginx ${line.nginx.want} (${line.nginx.engine}): ${file}: no warning or alert`);
       if (r.code !== 0 || FINDINGS.nginx.test(r.output)) t.comment(r.output);
@@ -58,8 +65,9 @@ for (const [lineName, line] of Object.entries(LINES)) {
     if (line.haproxy.build && skip34) return;
     t.match(found.haproxy, new RegExp(`^${line.haproxy.want.replace('.', '\\.')}\\.`), `HAProxy ${line.haproxy.want} (${found.haproxy})`);
     t.match(found.lua, new RegExp(`^${line.haproxy.lua.replace('.', '\\.')}\\.`), `Lua ${line.haproxy.lua} (${found.lua})`);
-    for (const file of HAPROXY) {
-      const r = await check('haproxy', lineName, file);
+    const haproxy = await Promise.all(HAPROXY.map((file) => check('haproxy', lineName, file)));
+    for (const [i, file] of HAPROXY.entries()) {
+      const r = haproxy[i];
       t.equal(r.code, 0, `HAProxy ${line.haproxy.want}: ${file} loads`);
       t.notMatch(r.output, FINDINGS.haproxy, `HAProxy ${line.haproxy.want}: ${file}: no warning or alert`);
       if (r.code !== 0 || FINDINGS.haproxy.test(r.output)) t.comment(r.output);
