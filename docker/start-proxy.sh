@@ -10,8 +10,8 @@ case "$proxy" in
   nginx)
     conf=/etc/jidroute/nginx.conf
     if [ -n "$addr" ]; then
-      sed -E "s/^([[:space:]]*listen[[:space:]]+)([0-9]+)/\\1$addr:\\2/" "$conf" > /run/jidroute-nginx.conf
-      conf=/run/jidroute-nginx.conf
+      sed -E "s/^([[:space:]]*listen[[:space:]]+)([0-9]+)/\\1$addr:\\2/" "$conf" > "${TMPDIR:-/tmp}/jidroute-nginx.conf"
+      conf="${TMPDIR:-/tmp}/jidroute-nginx.conf"
     fi
     echo "jidroute-start: $(nginx -v 2>&1 | sed 's/^nginx version: //'), njs $(dpkg-query -W -f '${Version}' libnginx-mod-stream-js)"
     echo "jidroute-start: listening on $(sed -nE 's/^[[:space:]]*listen[[:space:]]+([^;]+);.*/\1/p' "$conf" | tr '\n' ' ')"
@@ -20,8 +20,8 @@ case "$proxy" in
   haproxy)
     conf=/etc/jidroute/haproxy.cfg
     if [ -n "$addr" ]; then
-      sed -E "s/^([[:space:]]*bind[[:space:]]+):([0-9]+)/\\1$addr:\\2/" "$conf" > /run/jidroute-haproxy.cfg
-      conf=/run/jidroute-haproxy.cfg
+      sed -E "s/^([[:space:]]*bind[[:space:]]+):([0-9]+)/\\1$addr:\\2/" "$conf" > "${TMPDIR:-/tmp}/jidroute-haproxy.cfg"
+      conf="${TMPDIR:-/tmp}/jidroute-haproxy.cfg"
     fi
     echo "jidroute-start: $(haproxy -v | head -n 1), $(haproxy -vv | sed -n 's/^Built with Lua version : //p')"
     echo "jidroute-start: listening on $(sed -nE 's/^[[:space:]]*bind[[:space:]]+([^[:space:]]+).*/\1/p' "$conf" | tr '\n' ' ')"

@@ -1,4 +1,5 @@
-// HAProxy adapter: a `tcp-request content lua.jidroute` action that waits for
+// HAProxy adapter: `tcp-request content lua.jidroute` (bare policy) and
+// `lua.jidroute_domain` (domain policy), actions that wait for
 // the stream header (within `tcp-request inspect-delay`), lets core/ decide,
 // and sets sess.xmpp_key, sess.xmpp_from, sess.xmpp_to, sess.xmpp_route_by.
 //
@@ -40,12 +41,15 @@ function routeConnection(txn: HaproxyTxn, router: Router, address: string): Rout
   return currentRoute(router, address);
 }
 
-function action(this: void, txn: HaproxyTxn): void {
+/** `policy`: undefined for lua.jidroute, which reads sess.xmpp_policy (bare
+ * when unset), as configs written before lua.jidroute_domain expect. */
+function act(txn: HaproxyTxn, policy: string | undefined): void {
   let address = '';
   let route: Route;
   try {
     address = txn.f.src() || '';
-    route = routeConnection(txn, newRouter(txn.get_var('sess.xmpp_policy'), txn.get_var('sess.xmpp_header_limit')), address);
+    const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
+    route = routeConnection(txn, newRouter(chosen, txn.get_var('sess.xmpp_header_limit')), address);
   } catch (e) {
     if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(e));
     route = routeByAddress(address, 'error');
@@ -53,7 +57,17 @@ function action(this: void, txn: HaproxyTxn): void {
   publish(txn, route);
 }
 
-if (core !== undefined) core.register_action('jidroute', ['tcp-req'], action, 0);
+function action(this: void, txn: HaproxyTxn): void {
+  act(txn, undefined);
+}
+function actionDomain(this: void, txn: HaproxyTxn): void {
+  act(txn, 'domain');
+}
+
+if (core !== undefined) {
+  core.register_action('jidroute', ['tcp-req'], action, 0);
+  core.register_action('jidroute_domain', ['tcp-req'], actionDomain, 0);
+}
 
 // For the parity tests, which load this file in a plain Lua interpreter.
 export { newRouter, feedRouter, currentRoute };

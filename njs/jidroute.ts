@@ -3,7 +3,7 @@
 //
 //   js_import jidroute from /usr/local/lib/jidroute/jidroute.js;
 //   js_var $xmpp_key; js_var $xmpp_from; js_var $xmpp_to; js_var $xmpp_route_by;
-//   js_preread jidroute.preread;
+//   js_preread jidroute.bare;       # or jidroute.domain: the policy is in the name
 /// <reference types="njs-types/ngx_stream_js_module" />
 import { Route, routeByAddress } from '../core/key';
 import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout } from '../core/router';
@@ -68,8 +68,14 @@ function timersResumePreread(): boolean {
   return Number(parts[0]) > 0 || Number(parts[1]) >= 8;
 }
 
-function preread(s: NginxStreamRequest): void {
+/** `policy`: the handler's own (bare, domain), or undefined for
+ * jidroute.preread, which reads $xmpp_policy as it always has. */
+function route(s: NginxStreamRequest, named: string | undefined): void {
   const vars = s.variables as Record<string, string | undefined>;
+  // Read where the router is made, inside its try: as before the names.
+  function policy(): string | undefined {
+    return named !== undefined ? named : vars.xmpp_policy;
+  }
   const address = vars.remote_addr || '';
   let router: Router | undefined;
   let seen = '';
@@ -106,7 +112,7 @@ function preread(s: NginxStreamRequest): void {
       if (finished) return;
       let route: Route;
       try {
-        route = currentRoute(router === undefined ? newRouter(vars.xmpp_policy, vars.xmpp_header_limit) : router, address);
+        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit) : router, address);
       } catch (e) {
         route = routeByAddress(address, 'error');
       }
@@ -118,7 +124,7 @@ function preread(s: NginxStreamRequest): void {
     if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
-      if (router === undefined) router = newRouter(vars.xmpp_policy, vars.xmpp_header_limit);
+      if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit);
       if (data.length > seen.length) seen += byteString(data, seen.length);
       if (!feedRouter(router, seen)) {
         if (timer === undefined) startTimer();
@@ -133,7 +139,21 @@ function preread(s: NginxStreamRequest): void {
   });
 }
 
+// The policy in the handler's name: a js_var is not scoped to a server block,
+// so `js_var $xmpp_policy domain;` in one server reaches every server; a
+// handler name is the listener's own.
+function bare(s: NginxStreamRequest): void {
+  route(s, 'bare');
+}
+function domain(s: NginxStreamRequest): void {
+  route(s, 'domain');
+}
+/** Configs written before the policy was in the name: $xmpp_policy decides. */
+function preread(s: NginxStreamRequest): void {
+  route(s, undefined);
+}
+
 /** This build's version (package.json), set by build.mjs. */
 declare const __JIDROUTE_VERSION__: string;
 
-export default { preread, version: __JIDROUTE_VERSION__ };
+export default { bare, domain, preread, version: __JIDROUTE_VERSION__ };

@@ -91,7 +91,7 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
             t.equal(entries.get(`127.0.0.1:${r.localPort}`)?.key, key, `${kind}'s log: port ${port} routed by ${key}`);
           }
           const versions = kind === 'nginx'
-            ? new RegExp(`jidroute-start: nginx/${want.nginx}\\.\\S+, njs ${want.njs}-`)
+            ? new RegExp(`jidroute-start: nginx/${want.nginx}\\.\\S+, njs ${want.njs}[.-]`)
             : new RegExp(`jidroute-start: HAProxy version ${want.haproxy}\\.\\S+ .*Lua ${want.lua}\\.`);
           t.match(log, versions, `Debian ${want.debian}: ${(log.match(/^jidroute-start: (?!listening).*$/m) || [''])[0]}`);
           for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(log, pattern, `no ${pattern} in its log`);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from './lib/proxies.mjs';
 import { routingSuite } from './lib/routing-suite.mjs';
 import { waitForPort, readIfExists } from './lib/procs.mjs';
-import { GENERATIONS, image, useDocker, runContainer, removeContainer, inImage, docker } from './lib/docker.mjs';
+import { GENERATIONS, HAPROXY_34, image, useDocker, runContainer, removeContainer, inImage, docker } from './lib/docker.mjs';
+import { haproxy34Missing, prepareLines } from './lib/lines.mjs';
 
 const PROXIES = [
   { kind: 'nginx', delayMs: 10000, prepare: prepareNginx }, // preread_timeout in njs/nginx.conf
@@ -20,8 +21,20 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
 } else {
   // A cold machine installs Docker and builds the images first.
   t.setTimeout(30 * 60000);
-  const engine = await useDocker({ images: Object.keys(GENERATIONS).flatMap((g) => PROXIES.map((p) => [p.kind, g])) });
+  // Every generation's two images, and HAProxy 3.4 built from the vendored
+  // source where ../shared/vendor has it.
+  const ROWS = Object.entries(GENERATIONS).flatMap(([g, want]) => PROXIES.map((p) => ({ proxy: p, generation: g, want })));
+  const skip34 = haproxy34Missing();
+  if (skip34) t.comment(skip34);
+  else ROWS.push({ proxy: PROXIES[1], generation: '3.4', want: { debian: `13, HAProxy built from source`, ...HAPROXY_34 } });
+  // The release lines' roots and HAProxy build (test/lib/lines.mjs) are
+  // made meanwhile on a cold machine: debootstrap mostly waits on the
+  // network, and later files need them.
+  const lines = prepareLines().catch((e) => e);
+  const engine = await useDocker({ images: ROWS.map((r) => [r.proxy.kind, r.generation]) });
   t.teardown(() => engine.release());
+  const linesDone = await lines;
+  if (linesDone instanceof Error) throw linesDone;
 
   // The module inside the container, not the checkout's dist/.
   const inImageModule = (text) => text.split(join(ROOT, 'dist') + '/').join(INSTALL_DIR);
@@ -36,7 +49,9 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
       ? `exec nginx -p ${dir} -c ${conf} -g 'daemon off;' >>${output} 2>&1`
       : `exec haproxy -W -db -f ${conf} >>${output} 2>&1`;
     const name = `jidroute-test-${prepared.kind}-${imageName.split(':')[1]}-${process.pid}`;
-    await runContainer(name, ['-v', `${dir}:${dir}`, imageName, 'sh', '-c', command]);
+    // As root: the official layout's user haproxy cannot read the test's
+    // temporary folder (the layout test checks that user).
+    await runContainer(name, ['-u', '0', '-v', `${dir}:${dir}`, imageName, 'sh', '-c', command]);
     try {
       await waitForPort([...prepared.ports.values()][0], { timeoutMs: 60000 });
     } catch {
@@ -53,8 +68,8 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
     };
   }
 
-  for (const [generation, want] of Object.entries(GENERATIONS)) {
-    for (const proxy of PROXIES) {
+  for (const { proxy, generation, want } of ROWS) {
+    {
       const imageName = image(proxy.kind, generation);
       await t.test(`${imageName} (Debian ${want.debian})`, async (t) => {
         await t.test('the image holds this build and the example config', async (t) => {
@@ -67,6 +82,28 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
           t.equal(cfg, readFileSync(join(ROOT, config), 'utf8'), `/etc/jidroute/${conf} is ${config}`);
         });
 
+        if (generation === '3.4') {
+          // docs/docker.md: the official haproxy image's layout, which this
+          // image copies, and the module where the docs put it.
+          await t.test("the official haproxy image's layout", async (t) => {
+            const inspect = JSON.parse((await docker(['image', 'inspect', imageName])).stdout)[0].Config;
+            t.same([inspect.User, inspect.WorkingDir, inspect.StopSignal, inspect.Cmd],
+              ['haproxy', '/var/lib/haproxy', 'SIGUSR1', ['haproxy', '-f', '/usr/local/etc/haproxy/haproxy.cfg']], 'user, workdir, stop signal, command');
+            const out = await inImage(imageName, 'id -u; command -v haproxy; cat /usr/local/etc/haproxy/haproxy.cfg; echo "<<end>>"; haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg 2>&1; echo "rc=$?"');
+            const [head, check] = out.split('<<end>>\n');
+            const [uid, binary, ...cfg] = head.split('\n');
+            t.same([uid, binary], ['99', '/usr/local/sbin/haproxy'], 'runs as uid 99; /usr/local/sbin/haproxy');
+            t.equal(cfg.join('\n'), readFileSync(join(ROOT, 'haproxy/haproxy.cfg'), 'utf8'), '/usr/local/etc/haproxy/haproxy.cfg is haproxy/haproxy.cfg');
+            t.match(check, /rc=0/, 'the example config loads there, as the user haproxy');
+            t.notMatch(check, /\[(WARNING|ALERT)\]/, 'with no warning or alert');
+          });
+        } else if (proxy.kind === 'nginx') {
+          await t.test('the module paths docs/docker.md names', async (t) => {
+            const out = await inImage(imageName, 'ls /usr/lib/nginx/modules/ngx_stream_js_module.so /etc/nginx/nginx.conf /usr/local/lib/jidroute/jidroute.js');
+            t.equal(out.trim().split('\n').length, 3, out);
+          });
+        }
+
         await t.test('versions', async (t) => {
           if (proxy.kind === 'nginx') {
             const out = await inImage(imageName, "nginx -v 2>&1; dpkg-query -W -f '${Version}\\n' libnginx-mod-stream-js");
@@ -74,7 +111,7 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
             const njs = out.trim().split('\n').pop();
             t.comment(`${imageName}: nginx ${nginx}, njs ${njs}`);
             t.match(nginx, new RegExp(`^${want.nginx.replace('.', '\\.')}\\.`), `nginx ${want.nginx}`);
-            t.match(njs, new RegExp(`^${want.njs.replace(/\./g, '\\.')}-`), `njs ${want.njs}`);
+            t.match(njs, new RegExp(`^${want.njs.replace(/\./g, '\\.')}[.-]`), `njs ${want.njs}`);
           } else {
             const out = await inImage(imageName, 'haproxy -vv');
             const haproxy = /HAProxy version (\S+)/.exec(out)?.[1];

@@ -6,29 +6,32 @@
 // jidroute's header timer no longer does that, and the slow-client and
 // truncated-header rounds below are the load that crashed it.
 import t from 'tap';
-import { ensureSidNginxRoot, mountForTests } from './lib/sid-root.mjs';
+import { spawnSync } from 'node:child_process';
+import { commandFor, rootDir } from './lib/lines.mjs';
 import { slowClients } from './lib/hostile/slow-clients.mjs';
 import { floods } from './lib/hostile/floods.mjs';
 import { reloadUnderLoad } from './lib/hostile/reload.mjs';
 import { truncatedRounds } from './lib/hostile/truncated.mjs';
 
-const sid = await ensureSidNginxRoot();
-if (sid.skip) {
-  t.plan(0, `no Debian sid root with nginx 1.30 / njs 1.0: ${sid.skip}`);
+// The QuickJS line of test/lib/lines.mjs: nginx from the Debian sid root
+// (made when missing) with `js_engine qjs`.
+const saved = process.env.JIDROUTE_LINE;
+process.env.JIDROUTE_LINE = 'sid-qjs';
+let found;
+try {
+  const [cmd, pre] = await commandFor('nginx');
+  const v = spawnSync(cmd, [...pre, '-v'], { encoding: 'utf8' });
+  const q = (pkg) => spawnSync('chroot', [rootDir('sid'), 'dpkg-query', '-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).stdout;
+  found = { nginx: /nginx\/(\S+)/.exec(v.stderr)?.[1], njs: q('libnginx-mod-stream-js'), qjs: q('libqjs0') };
+} catch (e) {
+  found = { skip: e.message };
+}
+if (found.skip || !found.nginx) {
+  t.plan(0, `no Debian sid root with nginx 1.30 / njs 1.0: ${found.skip ?? 'nginx did not answer'}`);
 } else {
-  t.comment(`sid root ${sid.root}: nginx ${sid.versions.nginx}, njs ${sid.versions.njs}, libqjs0 ${sid.versions.qjs}`);
-  const unmount = mountForTests(sid.root);
-  // Unmounted also when this process ends some other way.
-  process.once('exit', unmount);
-  const saved = { root: process.env.JIDROUTE_CHROOT, engine: process.env.JIDROUTE_NJS_ENGINE };
-  process.env.JIDROUTE_CHROOT = sid.root;
-  process.env.JIDROUTE_NJS_ENGINE = 'qjs';
+  t.comment(`sid root: nginx ${found.nginx}, njs ${found.njs}, libqjs0 ${found.qjs}`);
   t.teardown(() => {
-    process.removeListener('exit', unmount);
-    unmount();
-    for (const [key, name] of [['root', 'JIDROUTE_CHROOT'], ['engine', 'JIDROUTE_NJS_ENGINE']]) {
-      if (saved[key] === undefined) delete process.env[name]; else process.env[name] = saved[key];
-    }
+    if (saved === undefined) delete process.env.JIDROUTE_LINE; else process.env.JIDROUTE_LINE = saved;
   });
 
   // A worker that dies is logged by the master at [alert] ("exited on

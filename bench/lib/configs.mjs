@@ -64,7 +64,7 @@ const haproxyEdits = {
   regex: (text) => {
     const rule = readFileSync(join(PEERS, 'regex.haproxy.cfg'), 'utf8');
     text = must(text, /^\s*lua-load\s[^\n]*\n/m, '', 'drop lua-load');
-    return must(text, /^\s*tcp-request content lua\.jidroute\n/gm, rule, 'put the regex rule in place of the action');
+    return must(text, /^\s*tcp-request content lua\.jidroute(_domain)?\n/gm, rule, 'put the regex rule in place of the action');
   },
   jidroute: (text, module) => (module ? must(text, /^(\s*lua-load\s+)\S+/m, `$1${module}`, 'load another action') : text),
 };

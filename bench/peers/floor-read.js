@@ -9,4 +9,4 @@ function preread(s) {
   });
 }
 
-export default { preread };
+export default { preread, bare: preread, domain: preread };

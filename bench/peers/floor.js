@@ -6,4 +6,4 @@ function preread(s) {
   s.done();
 }
 
-export default { preread };
+export default { preread, bare: preread, domain: preread };

@@ -22,4 +22,4 @@ function preread(s) {
   });
 }
 
-export default { preread, keyOf };
+export default { preread, bare: preread, domain: preread, keyOf };

@@ -10,12 +10,19 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './proxies.mjs';
+import { ensureHaproxy34, writeHostAptOptions, CACHE } from './lines.mjs';
 import { startProcess, tempDir, sleep } from './procs.mjs';
 
 export const GENERATIONS = {
   bookworm: { debian: 12, nginx: '1.22', njs: '0.7.9', haproxy: '2.6', lua: '5.3' },
   trixie: { debian: 13, nginx: '1.26', njs: '0.8.9', haproxy: '3.0', lua: '5.4' },
+  // Debian unstable: moves; the tests check the line, not the patch release.
+  sid: { debian: 'unstable', nginx: '1.30', njs: '1.0', haproxy: '3.2', lua: '5.4' },
 };
+
+/** HAProxy 3.4, built from ../shared/vendor (test/lib/lines.mjs) into an
+ * image with the official haproxy image's layout (docker/haproxy-3.4.Dockerfile). */
+export const HAPROXY_34 = { base: 'trixie', haproxy: '3.4', lua: '5.4' };
 
 /** Image names, the same compose.yaml uses. */
 export const image = (what, generation) => `jidroute-${what}:${generation}`;
@@ -190,11 +197,16 @@ async function ensureBaseImage(generation, log) {
   const started = Date.now();
   const dir = mkdtempSync(`/var/tmp/jidroute-rootfs-${generation}-`);
   try {
-    await run('debootstrap', ['--variant=minbase', generation, dir, archive], { timeoutMs: 900000 });
+    // A minbase root made earlier on this machine saves the debootstrap.
+    const made = join(CACHE, 'roots', `${generation}-base`);
+    if (existsSync(join(made, 'usr/bin/apt-get'))) await run('cp', ['-a', `${made}/.`, dir], { timeoutMs: 600000 });
+    else await run('debootstrap', ['--variant=minbase', generation, dir, archive], { timeoutMs: 900000 });
     // Sources as the official images have them: the release, its updates and
-    // its security archive.
-    const sources = [`Types: deb\nURIs: ${archive}\nSuites: ${generation} ${generation}-updates\nComponents: main\n`];
-    if (security) sources.push(`Types: deb\nURIs: ${security}\nSuites: ${generation}-security\nComponents: main\n`);
+    // its security archive (unstable has neither).
+    const sid = generation === 'sid';
+    const sources = [`Types: deb\nURIs: ${archive}\nSuites: ${generation}${sid ? '' : ` ${generation}-updates`}\nComponents: main\n`];
+    if (security && !sid) sources.push(`Types: deb\nURIs: ${security}\nSuites: ${generation}-security\nComponents: main\n`);
+    writeHostAptOptions(dir);
     rmSync(join(dir, 'etc/apt/sources.list'), { force: true });
     writeFileSync(join(dir, 'etc/apt/sources.list.d/debian.sources'), sources.join('\n'));
     for (const sub of ['var/lib/apt/lists', 'var/cache/apt/archives']) {
@@ -216,6 +228,30 @@ export async function buildImage(what, generation, log) {
     '--build-arg', `BASE=debian:${generation}-slim`, '-t', image(what, generation), ROOT],
   { timeoutMs: 900000, env: { DOCKER_BUILDKIT: '0' } });
   log(`built ${image(what, generation)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** jidroute-haproxy:3.4: HAProxy 3.4.0 built from the vendored source (the
+ * cached build, test/lib/lines.mjs) in the official image's layout. The
+ * build context is a temporary folder: the binary lives outside the
+ * repository. */
+export async function buildHaproxy34Image(log) {
+  const started = Date.now();
+  const binary = await ensureHaproxy34(log);
+  const context = mkdtempSync('/var/tmp/jidroute-haproxy34-context-');
+  try {
+    for (const file of ['docker/haproxy-3.4.Dockerfile', 'docker/start-proxy.sh', 'haproxy/haproxy.cfg', 'dist/jidroute.lua']) {
+      mkdirSync(join(context, file, '..'), { recursive: true });
+      writeFileSync(join(context, file), readFileSync(join(ROOT, file)), { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
+    }
+    mkdirSync(join(context, 'build'));
+    writeFileSync(join(context, 'build/haproxy'), readFileSync(binary), { mode: 0o755 });
+    await docker(['build', '--network', 'host', '-q', '-f', join(context, 'docker/haproxy-3.4.Dockerfile'),
+      '--build-arg', `BASE=debian:${HAPROXY_34.base}-slim`, '-t', image('haproxy', '3.4'), context],
+    { timeoutMs: 900000, env: { DOCKER_BUILDKIT: '0' } });
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+  log(`built ${image('haproxy', '3.4')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Removes the containers a test process started (by label), and those of
@@ -254,8 +290,12 @@ export async function useDocker({ images = [], bases = [], log = (s) => console.
   try {
     daemonPid = await ensureDaemon(log);
     await removeContainers(false);
-    for (const generation of new Set([...bases, ...images.map(([, g]) => g)])) await ensureBaseImage(generation, log);
-    for (const [what, generation] of images) await buildImage(what, generation, log);
+    const baseOf = (g) => (g === '3.4' ? HAPROXY_34.base : g);
+    for (const generation of new Set([...bases, ...images.map(([, g]) => g)].map(baseOf))) await ensureBaseImage(generation, log);
+    for (const [what, generation] of images) {
+      if (generation === '3.4') await buildHaproxy34Image(log);
+      else await buildImage(what, generation, log);
+    }
   } catch (e) {
     await release();
     throw e;

@@ -7,13 +7,17 @@ import { writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './proxies.mjs';
 import { startProcess, tempDir, waitForPort, readIfExists } from './procs.mjs';
+import { commandFor, currentLine, rootDir } from './lines.mjs';
 
 const lua = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string for these values
 
 /** Which Prosody runs here, e.g. "0.12.3". */
 export function prosodyVersion() {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'prosody'], { encoding: 'utf8' }).replace(/-.*/, '');
+    const root = currentLine().prosody.root;
+    const query = ['dpkg-query', '-W', '-f=${Version}', 'prosody'];
+    const [cmd, ...args] = root ? ['chroot', rootDir(root), ...query] : query;
+    return execFileSync(cmd, args, { encoding: 'utf8' }).replace(/-.*/, '');
   } catch { return 'unknown'; }
 }
 
@@ -78,8 +82,11 @@ export async function startProsody({ servers, domains, accounts = [], pki, stati
   });
   // Register on the first server while it is stopped, then give each other
   // server its own copy of that storage: same accounts, separate servers.
+  // The line's Prosody (test/lib/lines.mjs): the host's, or a Debian root's.
+  const [prosody, prosodyArgs] = await commandFor('prosody');
+  const [prosodyctl, prosodyctlArgs] = await commandFor('prosodyctl');
   for (const a of accounts) {
-    execFileSync('prosodyctl', ['--config', made[0].conf, 'register', a.user, a.domain, a.password],
+    execFileSync(prosodyctl, [...prosodyctlArgs, '--config', made[0].conf, 'register', a.user, a.domain, a.password],
       { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   for (const s of made.slice(1)) cpSync(join(made[0].dir, 'data'), join(s.dir, 'data'), { recursive: true });
@@ -88,7 +95,7 @@ export async function startProsody({ servers, domains, accounts = [], pki, stati
   const stop = () => Promise.all(started.map((s) => s.stop()));
   try {
     for (const s of made) {
-      const proc = startProcess('prosody', ['-F', '--config', s.conf], { cwd: s.dir, outputFile: join(s.dir, 'output.log') });
+      const proc = startProcess(prosody, [...prosodyArgs, '-F', '--config', s.conf], { cwd: s.dir, outputFile: join(s.dir, 'output.log') });
       const server = {
         ...s,
         proc,

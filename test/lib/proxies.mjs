@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
+import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const INSTALL_DIR = '/usr/local/lib/jidroute/';
@@ -31,19 +32,10 @@ async function moveConfig(configFile, listenPrefix, edit) {
   return { text: edit(text), ports };
 }
 
-/** JIDROUTE_NJS_ENGINE=qjs (njs >= 0.8.6) runs the module under QuickJS:
- * `js_engine qjs;` at the top of the stream block; unset or `njs`, the
- * config as it is. */
-export function withNjsEngine(text, engine = process.env.JIDROUTE_NJS_ENGINE) {
-  if (!engine || engine === 'njs') return text;
-  if (!/^\w+$/.test(engine)) throw new Error(`JIDROUTE_NJS_ENGINE: not an engine name: ${engine}`);
-  return text.replace(/^(\s*)stream \{\n/m, (m, indent) => `${m}${indent}    js_engine ${engine};\n`);
-}
-
 export async function prepareNginx(configFile = 'njs/nginx.conf', { edit = (s) => s } = {}) {
   const dir = tempDir('jidroute-nginx-');
   mkdirSync(join(dir, 'logs'));
-  const { text, ports } = await moveConfig(configFile, 'listen\\s+', (t) => withNjsEngine(edit(t)));
+  const { text, ports } = await moveConfig(configFile, 'listen\\s+', (s) => forEngine(edit(s)));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, text);
   return {
@@ -65,13 +57,15 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
   };
 }
 
-/** Starts a prepared proxy and waits for its first listener. With
- * JIDROUTE_CHROOT=DIR the proxy runs from that root (a Debian 13 tree made by
- * debootstrap, with this checkout and /tmp bind-mounted at the same paths):
- * a quick way to try nginx 1.26 / njs 0.8 and HAProxy 3.0 without Docker. */
-export async function startProxy(prepared, { waitPort } = {}) {
+/** Starts a prepared proxy and waits for its first listener. The proxy is
+ * the one of the line JIDROUTE_LINE names (test/lib/lines.mjs: the host's,
+ * one from a Debian root with this checkout and /tmp mounted at the same
+ * paths, or HAProxy 3.4 built from source); JIDROUTE_CHROOT=DIR runs it
+ * from a root of one's own. */
+export async function startProxy(prepared, { waitPort, line } = {}) {
   let [cmd, args] = prepared.command;
-  if (process.env.JIDROUTE_CHROOT) [cmd, args] = ['chroot', [process.env.JIDROUTE_CHROOT, cmd, ...args]];
+  const [run, pre] = await commandFor(cmd, line);
+  [cmd, args] = [run, [...pre, ...args]];
   const proc = startProcess(cmd, args, { cwd: prepared.dir, outputFile: join(prepared.dir, 'output.log') });
   const port = waitPort ?? [...prepared.ports.values()][0];
   try {
@@ -96,6 +90,7 @@ export { sleep };
 /** Whether the njs that nginx runs here (the host's, or JIDROUTE_CHROOT's)
  * acts on done() from a timer: from njs 0.8 (see njs/jidroute.ts). */
 export function njsTimersResumePreread() {
+  if (process.env.JIDROUTE_LINE && !process.env.JIDROUTE_CHROOT) return njsLine() >= '0.8';
   const root = process.env.JIDROUTE_CHROOT;
   const args = ['-W', '-f', '${Version}', 'libnginx-mod-stream-js'];
   const run = root ? spawnSync('chroot', [root, 'dpkg-query', ...args], { encoding: 'utf8' }) : spawnSync('dpkg-query', args, { encoding: 'utf8' });

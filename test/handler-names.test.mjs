@@ -1,0 +1,80 @@
+// The policy in the handler's name, and configs written before it still
+// routing as they did:
+//  - the example configs (jidroute.bare / jidroute.domain, lua.jidroute /
+//    lua.jidroute_domain) route 5222 by account and 5322 by domain;
+//  - jidroute.bare stays bare where a stray `js_var $xmpp_policy domain;`
+//    gives every server of the stream block the domain policy (njs does not
+//    scope a js_var to its server), and lua.jidroute_domain stays domain
+//    whatever sess.xmpp_policy says;
+//  - the old form (jidroute.preread with `set $xmpp_policy domain;`,
+//    lua.jidroute with `set-var(sess.xmpp_policy) str(domain)`) routes as
+//    before.
+import t from 'tap';
+import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
+import { startBackends, exchange } from './lib/backends.mjs';
+import { parseLog } from './lib/routing-suite.mjs';
+import { waitFor } from './lib/procs.mjs';
+
+const HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='Juliet@Capulet.example/balcony' to='capulet.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+const BARE = { key: 'juliet@capulet.example', route_by: 'from' };
+const DOMAIN = { key: 'capulet.example', route_by: 'to' };
+
+function must(text, from, to) {
+  const out = text.split(from).join(to);
+  if (out === text) throw new Error(`config has no "${from}"`);
+  return out;
+}
+
+const CASES = {
+  nginx: {
+    'the example config': { edit: (s) => s, want: { 5222: BARE, 5322: DOMAIN } },
+    'jidroute.bare with a stray js_var $xmpp_policy domain': {
+      edit: (s) => must(s, '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      want: { 5222: BARE, 5322: DOMAIN },
+    },
+    'the old form: jidroute.preread, set $xmpp_policy domain': {
+      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
+        'js_preread jidroute.domain;', 'set $xmpp_policy domain;\n        js_preread jidroute.preread;'),
+      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy;\n    js_var $xmpp_header_limit 8192;'),
+      want: { 5222: BARE, 5322: DOMAIN },
+    },
+    // What the README warns about, still so: the old form with the value in
+    // js_var routes every listener by domain.
+    'the old form with js_var $xmpp_policy domain (every listener domain)': {
+      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
+        'js_preread jidroute.domain;', 'js_preread jidroute.preread;'),
+      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      want: { 5222: DOMAIN, 5322: DOMAIN },
+    },
+  },
+  haproxy: {
+    'the example config': { edit: (s) => s, want: { 5222: BARE, 5322: DOMAIN } },
+    'lua.jidroute_domain whatever sess.xmpp_policy says': {
+      edit: (s) => must(s, '    tcp-request content lua.jidroute_domain', '    tcp-request content set-var(sess.xmpp_policy) str(bare)\n    tcp-request content lua.jidroute_domain'),
+      want: { 5222: BARE, 5322: DOMAIN },
+    },
+    'the old form: lua.jidroute after set-var(sess.xmpp_policy) str(domain)': {
+      edit: (s) => must(s, '    tcp-request content lua.jidroute_domain', '    tcp-request content set-var(sess.xmpp_policy) str(domain)\n    tcp-request content lua.jidroute'),
+      want: { 5222: BARE, 5322: DOMAIN },
+    },
+  },
+};
+
+for (const [kind, cases] of Object.entries(CASES)) {
+  for (const [name, { edit, want }] of Object.entries(cases)) {
+    t.test(`${kind}: ${name}`, async (t) => {
+      const prepared = await (kind === 'nginx' ? prepareNginx : prepareHaproxy)(undefined, { edit });
+      const backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3'], [5301, 5302, 5303].map((p) => prepared.ports.get(p)));
+      t.teardown(() => Promise.all(backends.map((b) => b.close())));
+      const proxy = await startProxy(prepared);
+      t.teardown(() => proxy.stop());
+      for (const [listener, expected] of Object.entries(want)) {
+        const r = await exchange(proxy.port(Number(listener)), HEADER, { localAddress: '127.0.0.1' });
+        t.ok(r.backend, `${listener}: reached a backend`);
+        const client = `127.0.0.1:${r.localPort}`;
+        const entry = await waitFor(() => parseLog(kind, proxy.log()).get(client), { what: `log line for ${client}` });
+        t.same({ key: entry.key, route_by: entry.route_by }, expected, `${listener}: ${expected === BARE ? 'bare' : 'domain'} policy`);
+      }
+    });
+  }
+}
