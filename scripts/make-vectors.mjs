@@ -46,7 +46,8 @@ add('bytes pipelined after the header', 'RFC 6120 §4.2', hdr("from='juliet@exam
 add('not a stream element', 'RFC 6120 §4.8.1', `<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'>`, addr());
 add('empty stream element', 'XML 1.0 §3.1 EmptyElemTag', `<stream:stream from='juliet@example.com' ${NS}/>`, from('juliet@example.com', 'juliet@example.com'));
 add('HTTP request', 'not XMPP', 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n', addr());
-add('TLS ClientHello', 'not XMPP', null, addr(), 'bare', { input_hex: '160301020001000200030301' });
+// A whole ClientHello without server_name (test/tls-hellos.json has the others): by address, at once.
+add('TLS ClientHello', 'RFC 8446 §4.1.2 (no server_name)', null, addr(), 'bare', { input_hex: '16030100510100004d03035a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a201111111111111111111111111111111111111111111111111111111111111111000613011302c02b0100' });
 add('unknown content namespace', 'RFC 6120 §4.8.2', `<stream:stream from='juliet@example.com' to='example.com' xmlns='jabber:iq:other' xmlns:stream='http://etherx.jabber.org/streams'>`, addr('juliet@example.com', 'example.com'));
 add('no content namespace', 'RFC 6120 §4.8.2', `<stream:stream from='juliet@example.com' to='example.com' xmlns:stream='http://etherx.jabber.org/streams'>`, addr('juliet@example.com', 'example.com'));
 add('unprefixed stream in the streams namespace', 'RFC 6120 §4.8.2', `<stream xmlns='http://etherx.jabber.org/streams' from='juliet@example.com'>`, addr('juliet@example.com'));
