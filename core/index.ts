@@ -8,3 +8,4 @@ export * from './router';
 export * from './fast-header';
 export * from './charclass';
 export * from './xml';
+export * from './tls-hello';

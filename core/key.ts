@@ -20,14 +20,17 @@ export const BY_ADDR = 'addr';
 export interface Route {
   /** What the proxy hashes on (a byte string: UTF-8). */
   key: string;
-  /** 'from', 'to' or 'addr': what gave the key. */
+  /** 'from', 'to', 'sni' (a TLS ClientHello's server_name, tls-hello.ts)
+   * or 'addr': what gave the key. */
   routeBy: string;
   /** Normalised bare JID from the 'from' attribute, or ''. */
   from: string;
-  /** Normalised domain from the 'to' attribute, or ''. */
+  /** Normalised domain from the 'to' attribute (or a ClientHello's
+   * server_name), or ''. */
   to: string;
   /** What the bytes were: 'client', 'server' or 'component' (a stream of
-   * that kind), or why they were not read as one: 'not-xml', 'restricted-xml',
+   * that kind), 'tls-client' or 'tls-server' (a TLS ClientHello, by its
+   * ALPN), or why they were not read as one: 'not-xml', 'restricted-xml',
    * 'malformed', 'too-long', 'not-stream', 'unknown-namespace', 'incomplete'
    * (no whole header in time), 'error'. */
   stream: string;

@@ -3,6 +3,7 @@
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { readWholeHeader } from './fast-header';
 import { POLICY_BARE, POLICY_DOMAIN, Route, routeHeader } from './key';
+import { HELLO_MORE, HelloScan, newHelloScan, routeHello, scanHello, startsTlsRecord } from './tls-hello';
 
 /** Header limit by default: the bytes up to the end of the stream start tag. */
 export const DEFAULT_HEADER_LIMIT = 8192;
@@ -19,6 +20,8 @@ export interface Router {
   scan: HeaderScan;
   /** The first bytes were offered to readWholeHeader already. */
   triedWhole: boolean;
+  /** Set when the first byte is a TLS record: a ClientHello (tls-hello.ts). */
+  hello?: HelloScan;
 }
 
 /** 'domain' or 'bare'; anything else (unset included) is 'bare'. */
@@ -72,6 +75,9 @@ export function newRouter(policy: string | undefined, headerLimit: string | unde
 /** Reads on; true once the bytes decide the route. `bytes` is everything the
  * client sent so far, as a byte string. */
 export function feedRouter(router: Router, bytes: string): boolean {
+  // Direct TLS passed through: the ClientHello is read instead of a header.
+  if (router.hello === undefined && startsTlsRecord(bytes)) router.hello = newHelloScan(router.scan.limit);
+  if (router.hello !== undefined) return scanHello(router.hello, bytes) !== HELLO_MORE;
   // Clients write their header in one go: the first bytes usually hold it
   // whole, and a platform with a shortcut reads it in one step. Only the first
   // bytes: trying again on every piece would read them all again each time.
@@ -85,5 +91,6 @@ export function feedRouter(router: Router, bytes: string): boolean {
 /** The route, decided or not: undecided (the client went quiet, or the proxy
  * stopped waiting) routes by address. */
 export function currentRoute(router: Router, address: string): Route {
+  if (router.hello !== undefined) return routeHello(router.hello, router.policy, address);
   return routeHeader(router.scan, router.policy, address);
 }

@@ -56,7 +56,8 @@ const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [from, to
  * Starts Prosody servers and a proxy with `configFile` (nginx or haproxy),
  * with `edit` applied to the config text after its ports moved (e.g. a
  * round-robin variant). `servers`: [{ name, c2s, directTls, s2s }] with the
- * example config's ports. Returns { proxy, prosody, serverOf(upstream),
+ * example config's ports; `prosody`: more options for startProsody (root,
+ * disableSasl, extra). Returns { proxy, prosody, serverOf(upstream),
  * clientLog(), logs(), stop() }.
  */
 export async function startStack(options) {
@@ -71,7 +72,7 @@ export async function startStack(options) {
   }
 }
 
-async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers }) {
+async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers, prosody: prosodyOptions = {} }) {
   const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
   const prepared = await prepare(configFile ?? (kind === 'nginx' ? 'njs/nginx.conf' : 'haproxy/haproxy.cfg'),
     { edit: (text) => edit(mapPaths(certificatePaths(pki))(text)) });
@@ -82,6 +83,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
     servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
     domains: DOMAINS, accounts, pki: pki.server,
     staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
+    ...prosodyOptions,
   });
   let proxy;
   try {

@@ -20,6 +20,10 @@ export function ejabberdVersion() {
   } catch { return 'unknown'; }
 }
 
+// As for Prosody (test/lib/prosody.mjs): xmpp.js computes SCRAM slowly;
+// PLAIN inside the verified TLS stream keeps the tests quick.
+export const FAST_LOGINS = ['SCRAM-SHA-1', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'SCRAM-SHA-512', 'SCRAM-SHA-512-PLUS', 'X-OAUTH2', 'DIGEST-MD5'];
+
 function erlLibs() {
   // ejabberdctl sets ERL_LIBS to the multiarch library directory that holds
   // ejabberd-<version>/.
@@ -31,11 +35,13 @@ function erlLibs() {
 
 /**
  * Starts ejabberd for `domains` with a c2s listener on each of `ports`
- * (127.0.0.1, PROXY protocol required, STARTTLS required) and registers
- * `accounts`. `pem`: certificate and key for the domains.
+ * (127.0.0.1, PROXY protocol required unless `proxyProtocol` is false,
+ * STARTTLS required) and on each of `directTlsPorts` (Direct TLS), and
+ * registers `accounts`. `pem`: certificate and key for the domains;
+ * `disableSasl`: disable_sasl_mechanisms.
  * Returns { dir, log(), authentications(), stop() }.
  */
-export async function startEjabberd({ ports, domains, accounts = [], pem }) {
+export async function startEjabberd({ ports, domains, accounts = [], pem, proxyProtocol = true, directTlsPorts = [], disableSasl = FAST_LOGINS }) {
   const dir = tempDir('jidroute-ejabberd-');
   for (const d of ['spool', 'logs', 'home']) mkdirSync(join(dir, d));
   const distPort = await freePort();
@@ -52,13 +58,19 @@ export async function startEjabberd({ ports, domains, accounts = [], pem }) {
       '    ip: "127.0.0.1"',
       '    module: ejabberd_c2s',
       // https://docs.ejabberd.im/admin/configuration/listen-options/#use-proxy-protocol
-      '    use_proxy_protocol: true',
+      `    use_proxy_protocol: ${proxyProtocol}`,
       '    starttls_required: true',
     ]),
+    // Direct TLS (XEP-0368): `tls: true` starts TLS at once.
+    ...directTlsPorts.flatMap((p) => [
+      `  - port: ${p}`,
+      '    ip: "127.0.0.1"',
+      '    module: ejabberd_c2s',
+      `    use_proxy_protocol: ${proxyProtocol}`,
+      '    tls: true',
+    ]),
     'auth_method: internal',
-    // As for Prosody (test/lib/prosody.mjs): xmpp.js computes SCRAM slowly;
-    // PLAIN inside the verified TLS stream keeps the test quick.
-    'disable_sasl_mechanisms: ["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-512", "SCRAM-SHA-512-PLUS", "X-OAUTH2", "DIGEST-MD5"]',
+    `disable_sasl_mechanisms: ${JSON.stringify(disableSasl)}`,
     's2s_access: none',
     'modules:',
     '  mod_disco: {}',
@@ -95,7 +107,7 @@ export async function startEjabberd({ ports, domains, accounts = [], pem }) {
     stop: () => proc.stop('SIGTERM', 10000),
   };
   try {
-    for (const p of ports) await waitForPort(p, { timeoutMs: 30000 });
+    for (const p of [...ports, ...directTlsPorts]) await waitForPort(p, { timeoutMs: 30000 });
     for (const a of accounts) {
       execFileSync('ejabberdctl', ['--config-dir', dir, '--ctl-config', join(dir, 'ejabberdctl.cfg'),
         '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), 'register', a.user, a.domain, a.password],

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { core } from './core.mjs';
 import { loadVectors } from './vectors.mjs';
 import { random, randomHeader, mutate, randomCuts } from './generate.mjs';
+import { helloVectors, mutateHello } from './hellos.mjs';
 import { ROOT } from './proxies.mjs';
 
-const ROUTE_BY = new Set(['from', 'to', 'addr']);
+const ROUTE_BY = new Set(['from', 'to', 'sni', 'addr']);
 const STREAMS = new Set(['client', 'server', 'component', 'not-xml', 'restricted-xml', 'malformed', 'too-long',
-  'incomplete', 'not-stream', 'unknown-namespace']);
+  'incomplete', 'not-stream', 'unknown-namespace', 'tls-client', 'tls-server']);
 const SPECIAL = [0x3c, 0x3e, 0x27, 0x22, 0x26, 0x3b, 0x3d, 0x20, 0x40, 0x2f, 0x3a, 0x00, 0x80, 0xc3, 0xef, 0xff, 0x23, 0x78, 0x0a, 0x3f, 0x21];
 const ADDRESSES = ['127.0.0.7', '::1', '2001:db8::7', '10.1.2.3'];
 const LIMITS = [undefined, undefined, undefined, '256', '300', '1024', '8192', '65536', '99999999', 'x', ''];
@@ -39,9 +40,10 @@ function positions(length, everyUpTo) {
  * long run, a few in the quick one; `sample` is the share of positions used
  * (1 in the long run).
  */
-export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, generated = 0, pathological = 0 }) {
+export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, generated = 0, pathological = 0, hellos = 0 }) {
   const rng = random(seed);
-  const vectors = [...loadVectors('development'), ...loadVectors('heldout')];
+  const tlsHellos = helloVectors();
+  const vectors = [...loadVectors('development'), ...loadVectors('heldout'), ...tlsHellos];
   const pickAddress = () => rng.pick(ADDRESSES);
   const cutsFor = (length) => randomCuts(rng, length);
   for (const v of vectors) {
@@ -82,6 +84,13 @@ export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, g
     if (rng.chance(0.1)) { bytes = Buffer.concat([bytes, Buffer.from(rng.pick(['<message/>', ' ', '\0', '\r\n', '<']))]); }
     const limit = rng.chance(0.2) ? rng.pick(LIMITS) : undefined;
     yield { family, bytes, policy: rng.chance(0.5) ? 'bare' : 'domain', limit, address: pickAddress(), cuts: cutsFor(bytes.length) };
+  }
+  // TLS ClientHellos mutated where their structure is (test/lib/hellos.mjs).
+  for (let i = 0; i < hellos; i++) {
+    let bytes = rng.pick(tlsHellos).bytes;
+    for (let k = 1 + rng.int(3); k > 0; k--) bytes = mutateHello(rng, bytes);
+    const limit = rng.chance(0.2) ? rng.pick(LIMITS) : undefined;
+    yield { family: 'hello-mutated', bytes, policy: rng.chance(0.5) ? 'bare' : 'domain', limit, address: pickAddress(), cuts: cutsFor(bytes.length) };
   }
   for (let i = 0; i < pathological; i++) {
     const bytes = pathologicalHeader(rng, i);
@@ -157,7 +166,10 @@ export function checkRoute(r, c) {
     const domain = r.from.substring(r.from.indexOf('@') + 1);
     if (r.key !== (c.policy === 'domain' ? domain : r.from)) problems.push('key does not follow from');
   }
-  if (r.routeBy === 'to' && r.key !== r.to) problems.push('key does not follow to');
+  if ((r.routeBy === 'to' || r.routeBy === 'sni') && r.key !== r.to) problems.push(`key does not follow ${r.routeBy}`);
+  if ((r.routeBy === 'sni') !== (r.stream.startsWith('tls-') && r.routeBy !== 'addr')) problems.push('sni without a TLS hello');
+  if (r.routeBy === 'sni' && r.stream === 'tls-client' && c.policy !== 'domain') problems.push('a client hello keyed on its name under the bare policy');
+  if (r.stream.startsWith('tls-') && r.from !== '') problems.push('a TLS hello with a from');
   return problems;
 }
 

@@ -41,7 +41,7 @@ export const HAPROXY_TARBALL = join(VENDOR, 'haproxy-3.4.0.tar.gz');
 // module packages are what matters.
 const PACKAGES = {
   trixie: ['nginx', 'libnginx-mod-stream', 'libnginx-mod-stream-js', 'haproxy'],
-  sid: ['nginx', 'libnginx-mod-stream', 'libnginx-mod-stream-js', 'haproxy', 'prosody', 'lua-unbound'],
+  sid: ['nginx', 'libnginx-mod-stream', 'libnginx-mod-stream-js', 'haproxy', 'prosody', 'lua-unbound', 'python3-slixmpp'],
 };
 
 /** The lines, by name. `want` is the line (major.minor) each must run. */

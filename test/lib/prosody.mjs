@@ -21,12 +21,16 @@ export function prosodyVersion() {
   } catch { return 'unknown'; }
 }
 
+/** The mechanisms the tests switch off unless told otherwise (see below). */
+export const FAST_LOGINS = ['DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-1-PLUS'];
+
 /**
  * The config of one server. `ports`: { c2s, directTls, s2s } (each optional);
  * `staticSrv`: { domain: port } answers for _xmpp-server._tcp lookups (see
- * test/prosody/mod_static_srv.lua), needed only with s2s.
+ * test/prosody/mod_static_srv.lua), needed only with s2s. `disableSasl`:
+ * disable_sasl_mechanisms; `extra`: more lines (before the VirtualHosts).
  */
-export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
+export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl = FAST_LOGINS, extra = [] }) {
   const s2s = ports.s2s !== undefined;
   const lines = [
     `-- jidroute end-to-end test server ${name}: loopback only, not clustered.`,
@@ -55,12 +59,13 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
     // xmpp.js 0.14 computes SCRAM's 10000 rounds with one WebCrypto call per
     // round, about 2 s of CPU per login: dozens of devices would take minutes.
     // PLAIN inside the verified TLS stream keeps the tests quick.
-    'disable_sasl_mechanisms = { "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS" }',
+    `disable_sasl_mechanisms = { ${disableSasl.map(lua).join(', ')} }`,
     'allow_registration = false',
     'c2s_require_encryption = true',
     's2s_require_encryption = true',
     `certificates = ${lua(pki.dir)}`,
     `ssl = { certificate = ${lua(pki.cert)}, key = ${lua(pki.key)}, cafile = ${lua(pki.ca)} }`,
+    ...extra,
     ...domains.map((d) => `VirtualHost ${lua(d)}`),
   ];
   return lines.filter(Boolean).join('\n') + '\n';
@@ -72,19 +77,21 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
  * cert, key } for the domains. Returns { servers, stop() }; each server has
  * { name, dir, conf, ports, log(), authenticated(), stop() }.
  */
-export async function startProsody({ servers, domains, accounts = [], pki, staticSrv }) {
+export async function startProsody({ servers, domains, accounts = [], pki, staticSrv, root, disableSasl, extra }) {
+  // root: a Debian tree (e.g. sid, Prosody 13) to run prosody from, with
+  // /tmp and this checkout bind-mounted at the same paths.
   const made = servers.map(({ name, ports }) => {
     const dir = tempDir(`jidroute-prosody-${name}-`);
     mkdirSync(join(dir, 'data'));
     const conf = join(dir, 'prosody.cfg.lua');
-    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv }));
+    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl, extra }));
     return { name, dir, conf, ports };
   });
   // Register on the first server while it is stopped, then give each other
   // server its own copy of that storage: same accounts, separate servers.
   // The line's Prosody (test/lib/lines.mjs): the host's, or a Debian root's.
-  const [prosody, prosodyArgs] = await commandFor('prosody');
-  const [prosodyctl, prosodyctlArgs] = await commandFor('prosodyctl');
+  const [prosody, prosodyArgs] = root ? ['chroot', [root, 'prosody']] : await commandFor('prosody');
+  const [prosodyctl, prosodyctlArgs] = root ? ['chroot', [root, 'prosodyctl']] : await commandFor('prosodyctl');
   for (const a of accounts) {
     execFileSync(prosodyctl, [...prosodyctlArgs, '--config', made[0].conf, 'register', a.user, a.domain, a.password],
       { stdio: ['ignore', 'ignore', 'pipe'] });
