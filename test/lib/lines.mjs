@@ -159,6 +159,9 @@ export async function ensureRoot(suite, log = (s) => console.error(`# lines: ${s
     await run('chroot', [work, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...PACKAGES[suite]], { env, timeoutMs: 1200000 });
     await run('chroot', [work, 'apt-get', 'clean'], { env });
     writeFileSync(join(work, STAMP), PACKAGES[suite].join(' ') + '\n');
+    // Never remove a root something is mounted into (its /dev is the host's).
+    const busy = readSafe('/proc/mounts').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && (m === dir || m.startsWith(`${dir}/`)));
+    if (busy.length) throw new Error(`${dir}: still mounted (${busy.join(', ')}); unmount it first`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(work, dir);
     log(`made ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
