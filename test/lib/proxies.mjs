@@ -60,13 +60,13 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
  * JIDROUTE_CHROOT=DIR the proxy runs from that root (a Debian 13 tree made by
  * debootstrap, with this checkout and /tmp bind-mounted at the same paths):
  * a quick way to try nginx 1.26 / njs 0.8 and HAProxy 3.0 without Docker. */
-export async function startProxy(prepared, { waitPort } = {}) {
+export async function startProxy(prepared, { waitPort, waitHost } = {}) {
   let [cmd, args] = prepared.command;
   if (process.env.JIDROUTE_CHROOT) [cmd, args] = ['chroot', [process.env.JIDROUTE_CHROOT, cmd, ...args]];
   const proc = startProcess(cmd, args, { cwd: prepared.dir, outputFile: join(prepared.dir, 'output.log') });
   const port = waitPort ?? [...prepared.ports.values()][0];
   try {
-    await waitForPort(port);
+    await waitForPort(port, waitHost ? { host: waitHost } : undefined);
   } catch (e) {
     await proc.stop();
     throw new Error(`${prepared.kind} did not start: ${proc.output}`);
