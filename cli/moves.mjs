@@ -28,6 +28,7 @@ one config and two versions).
   --haproxy-version V            the HAProxy version for both configs
   --before-haproxy-version V, --after-haproxy-version V
                                  a version for each (an upgrade)
+  --list                         also list every account (domain) that moves
   --json                         one JSON document
 
 Servers are matched between the configs by name (nginx: the address as
@@ -36,7 +37,7 @@ written; HAProxy: the server name). Exit status 2 for bad input.`;
 const SPEC = {
   before: 'string', after: 'string', accounts: 'string', generate: 'number', upstream: 'string', backend: 'string',
   policy: 'string', 'haproxy-version': 'string', 'before-haproxy-version': 'string', 'after-haproxy-version': 'string',
-  json: 'flag', help: 'flag',
+  json: 'flag', list: 'flag', help: 'flag',
 };
 
 function readAccounts(file) {
@@ -59,7 +60,7 @@ function readAccounts(file) {
 
 const labelOf = (model, i) => (i < 0 ? '(none)' : model.proxy === 'haproxy' ? model.servers[i].name : model.servers[i].name);
 
-export function computeMoves(accounts, before, after, policies) {
+export function computeMoves(accounts, before, after, policies, { list = false } = {}) {
   const result = {};
   const address = '192.0.2.1';
   for (const policy of policies) {
@@ -75,6 +76,7 @@ export function computeMoves(accounts, before, after, policies) {
     const load = { before: {}, after: {} };
     let movedKeys = 0;
     let movedAccounts = 0;
+    const moved = [];
     for (const k of keys.values()) {
       const a = labelOf(before.model, before.place(k.bytes, address));
       const b = labelOf(after.model, after.place(k.bytes, address));
@@ -88,6 +90,7 @@ export function computeMoves(accounts, before, after, policies) {
         x.keys++;
         x.accounts += k.accounts;
         flows.set(f, x);
+        if (list) moved.push({ key: k.key, accounts: k.accounts, from: a, to: b });
       }
     }
     result[policy] = {
@@ -95,6 +98,7 @@ export function computeMoves(accounts, before, after, policies) {
       keys: keys.size, accounts: accounts.length, movedKeys, movedAccounts,
       flows: [...flows.values()].sort((x, y) => y.accounts - x.accounts),
       load,
+      ...(list ? { moved } : {}),
     };
   }
   return result;
@@ -113,7 +117,7 @@ export function moves(argv, out) {
   if (before.model.proxy !== after.model.proxy) throw new UsageError('--before and --after must be configs of the same proxy (nginx and HAProxy hash differently)');
   const accounts = options.accounts ? readAccounts(options.accounts) : generatedAccounts(options.generate || 20000);
   const source = options.accounts ? `${count(accounts.length)} accounts from ${options.accounts}` : `${count(accounts.length)} generated accounts (user0@social1.example ... on 50 domains)`;
-  const result = computeMoves(accounts, before, after, policy === 'both' ? POLICIES : [policy]);
+  const result = computeMoves(accounts, before, after, policy === 'both' ? POLICIES : [policy], { list: options.list });
   if (options.json) {
     out.write(JSON.stringify({ before: before.describe, after: after.describe, accounts: source, ...result }, null, 2) + '\n');
     return;
@@ -135,6 +139,10 @@ export function moves(argv, out) {
     if (r.flows.length) {
       lines.push(table(['from', 'to', pol === 'domain' ? 'domains' : 'accounts', ...(pol === 'domain' ? ['accounts'] : [])],
         r.flows.map((f) => [addressOf(f.from), addressOf(f.to), count(pol === 'domain' ? f.keys : f.accounts), ...(pol === 'domain' ? [count(f.accounts)] : [])]), { right: [2, 3] }));
+    }
+    if (r.moved && r.moved.length) {
+      lines.push('');
+      lines.push(table([pol === 'domain' ? 'tenant domain' : 'account', 'from', 'to'], r.moved.map((m) => [m.key, addressOf(m.from), addressOf(m.to)])));
     }
     lines.push('');
     lines.push(table(['server', 'accounts before', 'accounts after'], servers.map((s) => [
