@@ -120,16 +120,17 @@ export function addParam(kind, param) {
  * free ports the test may add to the config). Returns { prepared, proxy,
  * backends, names, portOf(name), nameOfPort(port), c2s, tenants, stop() }.
  */
-export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost } = {}) {
+export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false } = {}) {
   for (let attempt = 1; ; attempt++) {
     const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
     const prepared = await prepare(undefined, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
     const ports = [5301, 5302, 5303].map((p) => prepared.ports.get(p));
     for (let i = 0; i < extraBackends; i++) ports.push(await freePort());
     const names = ports.map((_, i) => `b${i}`);
+    const s2sPorts = s2s ? [5401, 5402, 5403].map((p) => prepared.ports.get(p)) : [];
     let backends;
     try {
-      backends = await startBackends(names, ports);
+      backends = await startBackends([...names, ...s2sPorts.map((_, i) => `s${i}`)], [...ports, ...s2sPorts]);
     } catch (e) {
       if (e.code === 'EADDRINUSE' && attempt < 3) continue;
       throw e;
@@ -149,7 +150,11 @@ export async function startStack(kind, { edit = (t) => t, extraBackends = 0, lis
     return {
       kind, prepared, proxy, backends, names, ports, host,
       c2s: prepared.ports.get(5222), tenants: prepared.ports.get(5322),
-      nameOfAddress: (address) => names[ports.indexOf(Number(String(address).split(':').pop()))],
+      s2s: prepared.ports.get(5269),
+      nameOfAddress: (address) => {
+        const port = Number(String(address).split(':').pop());
+        return ports.includes(port) ? names[ports.indexOf(port)] : s2sPorts.includes(port) ? `s${s2sPorts.indexOf(port)}` : undefined;
+      },
       stop: async () => {
         await proxy.stop();
         await Promise.all(backends.map((b) => b.close()));
