@@ -64,8 +64,9 @@ class Tally {
   add(rec, proxy) {
     this.connections++;
     inc(this.proxies, proxy);
-    const by = rec.by || '(empty)';
-    const stream = rec.stream || '(empty)';
+    // Unset: the connection closed before jidroute ran (a port probe).
+    const by = rec.by || '(unset)';
+    const stream = rec.stream || '(unset)';
     inc(this.byRoute, by);
     inc(this.byStream, stream);
     if (by === 'addr') inc(this.fallback, stream);
@@ -90,10 +91,12 @@ class Tally {
     const from = rec.from || '';
     if (from.includes('@')) {
       let a = this.accounts.get(from);
-      if (!a) this.accounts.set(from, (a = { connections: 0, byRoute: {}, backends: {}, addresses: new Set() }));
+      if (!a) this.accounts.set(from, (a = { connections: 0, byRoute: {}, backends: {}, routeBackends: {}, addresses: new Set() }));
       a.connections++;
       inc(a.byRoute, by);
       inc(a.backends, backend);
+      if (!a.routeBackends[by]) a.routeBackends[by] = {};
+      inc(a.routeBackends[by], backend);
       if (a.addresses.size < 16 && rec.client) a.addresses.add(ip(rec.client));
     } else if (by === 'addr') {
       const addr = ip(rec.client || key);
@@ -129,17 +132,31 @@ function colocation(t) {
     const names = Object.keys(backends);
     if (names.length < 2) continue;
     const routes = Object.keys(a.byRoute);
-    const otherRoutes = Object.keys(viaAddress).some((b) => !(b in a.backends));
-    if (otherRoutes) {
-      causes.push(`some devices routed by address: no from before STARTTLS (${Object.values(viaAddress).reduce((x, y) => x + y, 0)} connection(s) from its address(es) without from)`);
+    const kinds = [];
+    const byAddress = Object.values(viaAddress).reduce((x, y) => x + y, 0);
+    if (Object.keys(viaAddress).some((b) => !(b in a.backends))) {
+      kinds.push('no-from');
+      causes.push(`some devices routed by address: no from before STARTTLS (${byAddress} connection(s) without from, from ${[...a.addresses].filter((x) => t.noFrom.has(x)).join(' ')})`);
     }
-    if (a.byRoute.addr) causes.push(`some connections routed by address although from was sent (${a.byRoute.addr}: its from is not an account of the to domain)`);
-    if (a.byRoute.to || routes.some((r) => r === 'from') && a.byRoute.to) causes.push(`connected through listeners with both policies (by to: ${a.byRoute.to})`);
-    if (Object.keys(a.backends).length > 1 && routes.length === 1 && routes[0] === 'from') causes.push('the same key on several backends: the servers changed during the window (added, removed, down, reweighted, reloaded) or a server failed and the connection was redispatched');
-    if (!causes.length) causes.push(`routes: ${routes.join(', ')}`);
-    split.push({ account: jid, connections: a.connections, backends, causes });
+    // Backends reached by one route that the account's from-keyed connections did not reach.
+    const elsewhere = (route) => Object.keys(a.routeBackends[route] || {}).some((b) => !(b in (a.routeBackends.from || {})));
+    if (a.byRoute.addr && elsewhere('addr')) {
+      kinds.push('from-ignored');
+      causes.push(`${a.byRoute.addr} connection(s) routed by address although from was sent (from not an account of the to domain)`);
+    }
+    if (a.byRoute.to && elsewhere('to')) {
+      kinds.push('both-policies');
+      causes.push(`also connected through a domain-policy listener (${a.byRoute.to} keyed on its domain)`);
+    }
+    const fromBackends = Object.keys(a.routeBackends.from || {}).length;
+    if (fromBackends > 1) {
+      kinds.push('ring-changed');
+      causes.push('one key on several backends: the servers changed in the window (added, removed, down, reweighted, reload) or a connection was redispatched');
+    }
+    if (!causes.length) { kinds.push('other'); causes.push(`routes: ${routes.join(', ')}`); }
+    split.push({ account: jid, connections: a.connections + byAddress, connectionsWithFrom: a.connections, backends, causes, kinds });
   }
-  split.sort((x, y) => y.connections - x.connections || (x.account < y.account ? -1 : 1));
+  split.sort((x, y) => Object.keys(y.backends).length - Object.keys(x.backends).length || y.connections - x.connections || (x.account < y.account ? -1 : 1));
   const tenantsSplit = [];
   for (const [domain, x] of t.tenants) {
     if (Object.keys(x.backends).length > 1) tenantsSplit.push({ domain, connections: x.connections, backends: x.backends, causes: ['the same key on several backends: the servers changed during the window, or a redispatch'] });
@@ -215,7 +232,9 @@ export async function report(argv, out, err = process.stderr) {
     backends: Object.fromEntries([...t.backends.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     hottestKeys: keys.map(([key, k]) => ({ key, routeBy: k.by, connections: k.connections, backends: k.backends })),
     colocation: {
-      accounts: t.accounts.size, accountsWithSeveralConnections: multiAccounts, accountsSplit: split.length, splitAccounts: split.slice(0, options.json ? undefined : top),
+      accounts: t.accounts.size, accountsWithSeveralConnections: multiAccounts, accountsSplit: split.length,
+      causes: split.reduce((o, a) => { for (const k of a.kinds) inc(o, k); return o; }, {}),
+      splitAccounts: split.slice(0, options.json ? undefined : top),
       tenantDomains: t.tenants.size, tenantDomainsWithSeveralConnections: tenants, tenantDomainsSplit: tenantsSplit.length, splitTenantDomains: tenantsSplit.slice(0, options.json ? undefined : top),
       clientConnectionsWithoutFrom: [...t.noFrom.values()].reduce((s, n) => s + Object.values(n).reduce((a, b) => a + b, 0), 0),
     },
@@ -257,6 +276,9 @@ function text(r, top) {
     ` (${count(co.accountsWithSeveralConnections)} with more than one connection); ` +
     `${count(co.tenantDomainsSplit)} of ${count(co.tenantDomains)} tenant domains (domain policy)`);
   if (co.clientConnectionsWithoutFrom) lines.push(`${count(co.clientConnectionsWithoutFrom)} client connections sent no from and were routed by address (their accounts are known only by address)`);
+  const CAUSES = { 'no-from': 'devices routed by address (no from before STARTTLS)', 'from-ignored': 'from ignored (not an account of to)',
+    'both-policies': 'through listeners of both policies', 'ring-changed': 'servers changed or redispatch', other: 'other' };
+  if (co.accountsSplit) lines.push('likely causes: ' + Object.entries(co.causes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${CAUSES[k] || k}: ${count(n)}`).join('; '));
   if (co.splitAccounts.length) {
     lines.push(table(['account', 'connections', 'backends', 'likely cause'], co.splitAccounts.map((a) => [a.account, count(a.connections), Object.entries(a.backends).map(([b, n]) => (n ? `${b} (${n})` : `${b} (by address)`)).join(' '), a.causes.join('; ')]), { right: [1] }));
   }
