@@ -101,7 +101,9 @@ for (const kind of ['nginx', 'haproxy']) {
       t.ok(split, `${SPLIT} is listed`);
       t.match(split && split.causes.join(' '), /routed by address: no from before STARTTLS/, 'its likely cause: a device routed by address');
       const both = co.splitAccounts.find((a) => a.account !== SPLIT);
-      if (apart) t.match(both.causes.join(' '), /both policies/, 'the others: connected through listeners with both policies');
+      if (apart) t.match(both.causes.join(' '), /also connected through a domain-policy listener/, 'the others: connected through listeners of both policies');
+      t.ok(co.splitAccounts.filter((a) => a.account !== SPLIT).every((a) => a.kinds.join() === 'both-policies'), 'no other cause for them');
+      t.same(co.causes, { 'both-policies': apart, 'no-from': 1 }, 'causes counted');
       t.equal(co.tenantDomainsSplit, 0, 'no tenant domain on two backends');
       t.equal(co.clientConnectionsWithoutFrom, 21, 'client connections without from');
 
