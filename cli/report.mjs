@@ -39,6 +39,16 @@ const PROXY_MESSAGE = /^\[(NOTICE|WARNING|ALERT|INFO|DEBUG)\]/;
 const SYSLOG = /^(?:<\d+>\d? ?)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [^\s:[]+(?:\[\d+\])?: /;
 
 const inc = (obj, k, n = 1) => { obj[k] = (obj[k] || 0) + n; };
+// A string kept for the whole run (a Map key): a copy, not a slice that keeps
+// the whole log line it was cut from alive.
+const flat = (s) => (s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s);
+
+/** An account's figures from its compact record. */
+function expand(raw) {
+  const a = { connections: raw.n, byRoute: {}, backends: {}, routeBackends: raw.rb, addresses: raw.addrs };
+  for (const [r, m] of Object.entries(raw.rb)) for (const [b, c] of Object.entries(m)) { inc(a.backends, b, c); inc(a.byRoute, r, c); }
+  return a;
+}
 const ip = (client) => client || '';
 
 class Tally {
@@ -84,30 +94,29 @@ class Tally {
     inc(b.byRoute, by);
     const key = rec.key || '';
     let k = this.keys.get(key);
-    if (!k) this.keys.set(key, (k = { connections: 0, by, backends: {} }));
+    if (!k) this.keys.set(flat(key), (k = { connections: 0, by, backends: {} }));
     k.connections++;
     inc(k.backends, backend);
     if (stream !== 'client') return;
     const from = rec.from || '';
     if (from.includes('@')) {
       let a = this.accounts.get(from);
-      if (!a) this.accounts.set(from, (a = { connections: 0, byRoute: {}, backends: {}, routeBackends: {}, addresses: new Set() }));
-      a.connections++;
-      inc(a.byRoute, by);
-      inc(a.backends, backend);
-      if (!a.routeBackends[by]) a.routeBackends[by] = {};
-      inc(a.routeBackends[by], backend);
-      if (a.addresses.size < 16 && rec.client) a.addresses.add(ip(rec.client));
+      // Compact: there may be millions. rb: route -> backend -> connections.
+      if (!a) this.accounts.set(flat(from), (a = { n: 0, rb: {}, addrs: [] }));
+      a.n++;
+      const rb = a.rb[by] || (a.rb[by] = {});
+      inc(rb, backend);
+      if (rec.client && a.addrs.length < 4 && !a.addrs.includes(rec.client)) a.addrs.push(flat(rec.client));
     } else if (by === 'addr') {
       const addr = ip(rec.client || key);
       let n = this.noFrom.get(addr);
-      if (!n) this.noFrom.set(addr, (n = {}));
+      if (!n) this.noFrom.set(flat(addr), (n = {}));
       inc(n, backend);
     }
     // The domain policy's key: `to` (by=to) or an account's domain (by=from, no '@').
     if (by === 'to' || (by === 'from' && !key.includes('@'))) {
       let t = this.tenants.get(key);
-      if (!t) this.tenants.set(key, (t = { connections: 0, backends: {} }));
+      if (!t) this.tenants.set(flat(key), (t = { connections: 0, backends: {} }));
       t.connections++;
       inc(t.backends, backend);
     }
@@ -118,9 +127,14 @@ class Tally {
 function colocation(t) {
   // Addresses from which exactly one account connected with a from.
   const accountsAt = new Map();
-  for (const [jid, a] of t.accounts) for (const addr of a.addresses) accountsAt.set(addr, accountsAt.has(addr) ? null : jid);
+  for (const [jid, a] of t.accounts) for (const addr of a.addrs) accountsAt.set(addr, accountsAt.has(addr) ? null : jid);
   const split = [];
-  for (const [jid, a] of t.accounts) {
+  for (const [jid, raw] of t.accounts) {
+    // Most accounts have one route to one backend and no from-less
+    // neighbour: nothing to expand.
+    const routes0 = Object.keys(raw.rb);
+    if (routes0.length === 1 && Object.keys(raw.rb[routes0[0]]).length === 1 && !raw.addrs.some((x) => t.noFrom.has(x))) continue;
+    const a = expand(raw);
     const backends = { ...a.backends };
     const causes = [];
     const viaAddress = {};
@@ -172,11 +186,13 @@ async function readLog(file, formats, tally, progress) {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   let format = formats[0];
-  for await (let line of rl) {
+  // Line events, handled as they come: an async iterator over readline
+  // buffers lines without bound when the file is read faster than handled.
+  const handle = (line) => {
     n++;
     tally.lines++;
     if ((n & 0x3fff) === 0 && progress) progress(file, raw.bytesRead || 0, size, tally.lines);
-    if (line === '' || PROXY_MESSAGE.test(line)) { if (line) tally.skipped++; continue; }
+    if (line === '' || PROXY_MESSAGE.test(line)) { if (line) tally.skipped++; return; }
     let rec = format.parse(line);
     if (!rec) {
       const stripped = line.replace(SYSLOG, '');
@@ -186,13 +202,26 @@ async function readLog(file, formats, tally, progress) {
       }
     }
     if (!rec) {
-      rl.close();
-      raw.destroy();
       const shown = line.length > 80 ? line.slice(0, 77) + '...' : line;
       throw new InputError(file, n, `not a jidroute access-log line (known formats: ${formats.map((f) => f.label).join('; ')}): ${shown}`);
     }
     tally.add(rec, format.proxy);
-  }
+  };
+  await new Promise((resolve, reject) => {
+    let failed;
+    rl.on('line', (line) => {
+      if (failed) return;
+      try {
+        handle(line);
+      } catch (e) {
+        failed = e;
+        rl.close();
+        raw.destroy();
+      }
+    });
+    rl.on('close', () => (failed ? reject(failed) : resolve()));
+    input.on('error', (e) => { failed = failed || new InputError(file, 0, `cannot read: ${e.code || e.message}`); rl.close(); });
+  });
 }
 
 export async function report(argv, out, err = process.stderr) {
@@ -222,7 +251,8 @@ export async function report(argv, out, err = process.stderr) {
   const { split, tenantsSplit } = colocation(tally);
   const t = tally;
   const keys = [...t.keys.entries()].sort((a, b) => b[1].connections - a[1].connections).slice(0, top);
-  const multiAccounts = [...t.accounts.values()].filter((a) => a.connections > 1).length;
+  let multiAccounts = 0;
+  for (const a of t.accounts.values()) if (a.n > 1) multiAccounts++;
   const tenants = [...t.tenants.values()].filter((x) => x.connections > 1).length;
   const result = {
     files: positional, lines: t.lines, connections: t.connections, proxyMessagesSkipped: t.skipped,
