@@ -81,11 +81,14 @@ export function placement(file, { upstream, haproxyVersion: versionOption } = {}
     throw new InputError(model.file, model.line, e.message);
   }
   const anyHashKey = model.servers.some((s) => s.hashKey && s.hashKey !== 'id');
+  const byAddr = model.servers.filter((s) => s.hashKey === 'addr');
+  const shared = byAddr.filter((s) => byAddr.some((o) => o !== s && o.host === s.host));
+  const warning = shared.length ? `; warning: with hash-key addr, ${shared.map((s) => s.name).join(', ')} share one address and so one set of ring positions (use addr-port)` : '';
   return {
     model, ring, version: v,
     place: (key, address) => (model.keyKind === 'addr' ? ring.placeSource(address) : ring.place(key)),
     describe: `HAProxy backend ${model.name} (${model.file}:${model.line}): ${model.hash}, ${serverList(model)}; ` +
-      `assuming HAProxy ${v.version} (${v.source}): ${anyHashKey ? 'hash-key per server' : v.why}`,
+      `assuming HAProxy ${v.version} (${v.source}): ${anyHashKey ? 'hash-key per server' : v.why}${warning}`,
   };
 }
 

@@ -17,6 +17,10 @@ const VARIANTS = [
   { name: 'as in the example', edit: (t) => t },
   { name: 'second server down', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 1 ? addParam(kind, kind === 'nginx' ? 'down' : 'disabled')(l) : l)) },
   { name: 'weights 1, 3, 2', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 0 ? l : addParam(kind, kind === 'nginx' ? `weight=${[1, 3, 2][i]}` : `weight ${[1, 3, 2][i]}`)(l))) },
+  // HAProxy 3.0+: the ring from the servers' addresses instead of their ids.
+  { name: 'hash-key addr-port', only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr-port')) },
+  // All three on 127.0.0.1: one ring position for all (where says so).
+  { name: 'hash-key addr', sameNodes: true, only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr')) },
 ];
 
 const agreeing = (a, b) => a.filter((x, i) => x === b[i]).length;
@@ -24,6 +28,7 @@ const agreeing = (a, b) => a.filter((x, i) => x === b[i]).length;
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: where predicts the real proxy for ${JIDS.length} accounts`, async (t) => {
     for (const v of VARIANTS) {
+      if (v.only && !v.only(kind)) continue;
       const stack = await startStack(kind, { edit: (text) => v.edit(text, kind) });
       try {
         const got = await placeSample(stack, JIDS);
@@ -33,6 +38,7 @@ for (const kind of ['nginx', 'haproxy']) {
         t.equal(agreeing(got.domain, want.domain), JIDS.length, `${v.name}: domain policy, where agrees for every account`);
         const used = new Set(got.bare);
         if (v.name.includes('down')) t.notOk(used.has('b1'), `${v.name}: nothing lands on the server that is down`);
+        else if (v.sameNodes) t.match(want.json.configs[0].describe, /share one address/, `${v.name}: where warns that the servers share one address`);
         else t.equal(used.size, 3, `${v.name}: the sample lands on all three servers`);
         t.ok(want.json.results.every((r) => r.routeBy === (r.policy === 'bare' ? 'from' : 'to')), `${v.name}: keyed on from (bare) and to (domain)`);
       } finally {
