@@ -1,6 +1,7 @@
 // npm run build: dist/jidroute.js (nginx njs, esbuild) and dist/jidroute.lua
 // (HAProxy, typescript-to-lua), both from core/, plus dist/core.mjs for the
-// tests under Node.
+// tests under Node and dist/cli.mjs, the jidroute command (bin/jidroute) in
+// one file: cli/ with core/ bundled in, so that it runs on Node alone.
 import { build } from 'esbuild';
 import { njsUnsupported } from './njs/target.mjs';
 import { execFileSync } from 'node:child_process';
@@ -65,6 +66,30 @@ async function buildCoreForNode() {
   });
 }
 
+// The command imports ../dist/core.mjs (so that cli/ runs unbundled in the
+// tests); in the bundle that is core/ itself, built as dist/core.mjs is.
+const coreFromSource = {
+  name: 'core-from-source',
+  setup(b) {
+    b.onResolve({ filter: /\/dist\/core\.mjs$/ }, () => ({ path: join(process.cwd(), 'core/index.ts') }));
+  },
+};
+
+async function buildCli() {
+  await build({
+    entryPoints: ['cli/main.mjs'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile: 'dist/cli.mjs',
+    plugins: [coreFromSource, regexpVariants],
+    banner: { js: '// jidroute command (bin/jidroute). Built from cli/ and core/ by build.mjs; do not edit.' },
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+}
+
 function buildLua() {
   rmSync('dist/lua-build', { recursive: true, force: true });
   execFileSync(process.execPath, ['node_modules/typescript-to-lua/dist/tstl.js', '-p', 'tsconfig.lua.json'], {
@@ -79,6 +104,6 @@ function buildLua() {
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
-await Promise.all([buildNjs(), buildCoreForNode()]);
+await Promise.all([buildNjs(), buildCoreForNode(), buildCli()]);
 buildLua();
-console.log('built dist/jidroute.js, dist/jidroute.lua, dist/core.mjs');
+console.log('built dist/jidroute.js, dist/jidroute.lua, dist/core.mjs, dist/cli.mjs');

@@ -1,4 +1,4 @@
-// The ring emulation of the affinity simulation (bench/lib/hashring.mjs)
+// The ring emulation of the affinity simulation (cli/ring-nginx.mjs, cli/ring-haproxy.mjs)
 // against the real proxies of every release line: the same keys through
 // nginx 1.22, 1.26 and 1.30 and HAProxy 2.6, 3.0, 3.2 and 3.4 running the
 // example configs, each landing where the emulation says. Also what an
@@ -9,7 +9,8 @@ import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
 import { startBackends, exchange } from './lib/backends.mjs';
 import { LINES, haproxy34Missing, versions } from './lib/lines.mjs';
 import { random } from './lib/generate.mjs';
-import { NginxRing, HaproxyRing } from '../bench/lib/hashring.mjs';
+import { NginxRing } from '../cli/ring-nginx.mjs';
+import { HaproxyRing } from '../cli/ring-haproxy.mjs';
 
 const SAMPLE = Number(process.env.JIDROUTE_RING_SAMPLE ?? 200);
 const ACCOUNTS = 20000;

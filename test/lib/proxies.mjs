@@ -62,14 +62,14 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
  * one from a Debian root with this checkout and /tmp mounted at the same
  * paths, or HAProxy 3.4 built from source); JIDROUTE_CHROOT=DIR runs it
  * from a root of one's own. */
-export async function startProxy(prepared, { waitPort, line } = {}) {
+export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
   let [cmd, args] = prepared.command;
   const [run, pre] = await commandFor(cmd, line);
   [cmd, args] = [run, [...pre, ...args]];
   const proc = startProcess(cmd, args, { cwd: prepared.dir, outputFile: join(prepared.dir, 'output.log') });
   const port = waitPort ?? [...prepared.ports.values()][0];
   try {
-    await waitForPort(port);
+    await waitForPort(port, waitHost ? { host: waitHost } : undefined);
   } catch (e) {
     await proc.stop();
     throw new Error(`${prepared.kind} did not start: ${proc.output}`);
