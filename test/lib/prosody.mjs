@@ -11,18 +11,22 @@ import { startProcess, tempDir, waitForPort, readIfExists } from './procs.mjs';
 const lua = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string for these values
 
 /** Which Prosody runs here, e.g. "0.12.3". */
-export function prosodyVersion() {
+export function prosodyVersion(root) {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'prosody'], { encoding: 'utf8' }).replace(/-.*/, '');
+    const args = ['-W', '-f=${Version}', 'prosody'];
+    return (root ? execFileSync('chroot', [root, 'dpkg-query', ...args], { encoding: 'utf8' })
+      : execFileSync('dpkg-query', args, { encoding: 'utf8' })).replace(/-.*/, '');
   } catch { return 'unknown'; }
 }
 
 /**
  * The config of one server. `ports`: { c2s, directTls, s2s } (each optional);
  * `staticSrv`: { domain: port } answers for _xmpp-server._tcp lookups (see
- * test/prosody/mod_static_srv.lua), needed only with s2s.
+ * test/prosody/mod_static_srv.lua), needed only with s2s. `defaultSasl`:
+ * Prosody's own SASL settings (SCRAM and its -PLUS variants included)
+ * instead of PLAIN only; `modules`: more modules to load (from test/prosody).
  */
-export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
+export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, defaultSasl = false, modules = [] }) {
   const s2s = ports.s2s !== undefined;
   const lines = [
     `-- jidroute end-to-end test server ${name}: loopback only, not clustered.`,
@@ -41,7 +45,7 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
     's2s_interfaces = { "127.0.0.1" }',
     `plugin_paths = { ${lua(join(ROOT, 'test/prosody'))} }`,
     'modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix"' +
-      (s2s ? ', "dialback", "static_srv"' : '') + ' }',
+      (s2s ? ', "dialback", "static_srv"' : '') + modules.map((m) => `, ${lua(m)}`).join('') + ' }',
     // No offline storage: a message for a device that is on another server
     // bounces (service-unavailable) instead of being stored quietly, so the
     // tests see every message that routing lost.
@@ -51,7 +55,7 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
     // xmpp.js 0.14 computes SCRAM's 10000 rounds with one WebCrypto call per
     // round, about 2 s of CPU per login: dozens of devices would take minutes.
     // PLAIN inside the verified TLS stream keeps the tests quick.
-    'disable_sasl_mechanisms = { "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS" }',
+    defaultSasl ? '' : 'disable_sasl_mechanisms = { "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS" }',
     'allow_registration = false',
     'c2s_require_encryption = true',
     's2s_require_encryption = true',
@@ -66,20 +70,23 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv }) {
  * Starts one server per entry of `servers` ([{ name, ports }]) for `domains`,
  * with `accounts` ([{ user, domain, password }]) on each. `pki`: { dir, ca,
  * cert, key } for the domains. Returns { servers, stop() }; each server has
- * { name, dir, conf, ports, log(), authenticated(), stop() }.
+ * { name, dir, conf, ports, log(), authenticated(), stop() }. `root`: run
+ * Prosody from that chroot (a Debian root with prosody installed, /tmp and
+ * this checkout bind-mounted at the same paths: test/lib/sid-root.mjs).
  */
-export async function startProsody({ servers, domains, accounts = [], pki, staticSrv }) {
+export async function startProsody({ servers, domains, accounts = [], pki, staticSrv, defaultSasl, modules, root }) {
+  const inRoot = (cmd, args) => (root ? ['chroot', [root, cmd, ...args]] : [cmd, args]);
   const made = servers.map(({ name, ports }) => {
     const dir = tempDir(`jidroute-prosody-${name}-`);
     mkdirSync(join(dir, 'data'));
     const conf = join(dir, 'prosody.cfg.lua');
-    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv }));
+    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv, defaultSasl, modules }));
     return { name, dir, conf, ports };
   });
   // Register on the first server while it is stopped, then give each other
   // server its own copy of that storage: same accounts, separate servers.
   for (const a of accounts) {
-    execFileSync('prosodyctl', ['--config', made[0].conf, 'register', a.user, a.domain, a.password],
+    execFileSync(...inRoot('prosodyctl', ['--config', made[0].conf, 'register', a.user, a.domain, a.password]),
       { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   for (const s of made.slice(1)) cpSync(join(made[0].dir, 'data'), join(s.dir, 'data'), { recursive: true });
@@ -88,7 +95,7 @@ export async function startProsody({ servers, domains, accounts = [], pki, stati
   const stop = () => Promise.all(started.map((s) => s.stop()));
   try {
     for (const s of made) {
-      const proc = startProcess('prosody', ['-F', '--config', s.conf], { cwd: s.dir, outputFile: join(s.dir, 'output.log') });
+      const proc = startProcess(...inRoot('prosody', ['-F', '--config', s.conf]), { cwd: s.dir, outputFile: join(s.dir, 'output.log') });
       const server = {
         ...s,
         proc,
