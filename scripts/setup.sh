@@ -12,6 +12,9 @@ PACKAGES=(
   njs                                                     # njs command line (syntax check, micro-benchmarks)
   gcc libc6-dev                                           # the benchmarks' load generator (bench/loadgen.c)
   prosody ejabberd openssl                                # real XMPP servers and the test CA (end-to-end tests, demo)
+  go-sendxmpp sendxmpp python3-slixmpp python3-aioxmpp    # real clients (test/real-clients.test.mjs)
+  libstrophe-dev pkg-config                               # libstrophe, for the test's small libstrophe client
+  debootstrap                                             # a Debian sid root for Prosody 13 when none is cached
 )
 if [ -n "${JIDROUTE_EXTRA_PACKAGES:-}" ]; then
   read -r -a extra <<< "$JIDROUTE_EXTRA_PACKAGES"

@@ -185,6 +185,8 @@ export async function runPath({ clients, target, proxy, serverOf, prosody, pki, 
   }
   const timing = { start: Date.now() };
   const drivers = new Map([...byClient].map(([name, group]) => [name, CLIENTS[name].start(group, { ca: pki.ca })]));
+  const readyAt = {};
+  for (const [name, dr] of drivers) dr.ready.then(() => { readyAt[name] = Date.now() - timing.start; });
   const readyAll = Object.assign({}, ...(await Promise.all([...drivers.values()].map((dr) => withTimeout(dr.ready, 60000, {})))));
   for (const d of devices) Object.assign(d, { ok: !!readyAll[d.id]?.ok, jid: readyAll[d.id]?.jid ?? null, error: readyAll[d.id]?.error ?? (readyAll[d.id] ? null : 'not ready within 60 s') });
   timing.ready = Date.now();
@@ -266,7 +268,7 @@ export async function runPath({ clients, target, proxy, serverOf, prosody, pki, 
   }
   timing.end = Date.now();
   const ms = (a, b) => timing[b] - timing[a];
-  return { devices, messages, sessions, output, timing: `ready ${ms('start', 'ready')} ms, messages ${ms('ready', 'sent')} ms, stop ${ms('sent', 'stopped')} ms, logs ${ms('stopped', 'end')} ms` };
+  return { devices, messages, sessions, output, timing: `ready ${ms('start', 'ready')} ms (${Object.entries(readyAt).map(([n, v]) => `${n} ${v}`).join(', ')}), messages ${ms('ready', 'sent')} ms, stop ${ms('sent', 'stopped')} ms, logs ${ms('stopped', 'end')} ms` };
 }
 
 function parseLogWithUpstream(proxy) {
