@@ -44,6 +44,8 @@ const pki = makeStackPki();
 const accounts = [...new Map(clients.flatMap((n) => clientDevices(n, DOMAIN, PASSWORD, () => '127.0.0.1'))
   .map((d) => [d.account, { user: d.user, domain: d.domain, password: PASSWORD }])).values()];
 const paths = examplePaths();
+t.comment(`example paths: ${paths.map((p) => `${p.id} (${p.transport}, ${p.policy})`).join('; ')}`);
+for (const l of examplePaths.skipped) t.comment(`listener not run (its servers are not the example's c2s or Direct TLS ports): ${l}`);
 const proxyPaths = paths.filter((p) => !process.env.JIDROUTE_PATHS || process.env.JIDROUTE_PATHS.split(',').some((x) => p.id.includes(x)));
 
 const servers = [{ label: `Prosody ${prosodyVersion()}`, root: null }];
@@ -224,21 +226,22 @@ function mechanismTable(server) {
     const ok = s.devices.filter((d) => d.ok).length;
     const by = [...new Set(s.devices.filter((d) => d.log).map((d) => d.log.route_by))].join('/');
     const known = r.path.known?.[`${server.label}/${n}`];
-    return `${s.mechs.join(', ') || '–'}${ok < 3 ? ` (${ok}/3 in)` : ''}${s.failures.length ? ` after failed ${[...new Set(s.failures.map((f) => f.split(':')[0]))].join(', ')}` : ''}${by ? `; by ${by}` : ''}${known ? ' **known failure**' : ''}`;
+    const mark = known ? (r.path.transport === 'none' ? ' **fails without any proxy**' : ' **known failure**') : '';
+    return `${s.mechs.join(', ') || '–'}${ok < 3 ? ` (${ok}/3 in)` : ''}${s.failures.length ? ` after failed ${[...new Set(s.failures.map((f) => f.split(':')[0]))].join(', ')}` : ''}${by ? `; by ${by}` : ''}${mark}`;
   }).join(' | ')} |`);
   return [head, `|---|${runs.map(() => '---').join('|')}|`, ...rows].join('\n');
 }
 if (complete) {
   const knownList = results.flatMap((r) => Object.entries(r.path.known ?? {}).filter(([k]) => k.startsWith(r.server)).map(([k, why]) => `- ${k.split('/')[1]} via ${r.path.id} (${k.split('/')[0]}): ${why}`));
   const body = [
-    `Measured by \`test/real-clients.test.mjs\` (${new Date().toISOString().slice(0, 10)}, ${seconds} s): ${clients.map((n) => `${CLIENTS[n].label} ${versionsSeen[n]}`).join(', ')}; ${servers.map((s) => s.label).join(' and ')}${sidSkip ? ` (Prosody 13 not run: ${sidSkip})` : ''}, default SASL settings. Each device connected from its own loopback address through a byte-for-byte relay that recorded its first bytes (the header before STARTTLS, the TLS ClientHello); the Direct TLS header is what the terminating proxy logged (\`$xmpp_from\`/\`sess.xmpp_from\`: normalised, empty when not a JID).`,
+    `Measured by \`test/real-clients.test.mjs\` (${new Date().toISOString().slice(0, 10)}, ${seconds} s): ${clients.map((n) => `${CLIENTS[n].label} ${versionsSeen[n]}`).join(', ')}; ${servers.map((s) => s.label).join(' and ')}${sidSkip ? ` (Prosody 13 not run: ${sidSkip})` : ''}, default SASL settings. Each device connected from its own loopback address through a byte-for-byte relay that recorded its first bytes (the header before STARTTLS, the TLS ClientHello); the Direct TLS header is what the terminating proxy logged (\`$xmpp_from\`/\`sess.xmpp_from\`: normalised, empty when not a JID). Every client was given 127.0.0.1 to connect to and its account's JID: clients that take SNI from the JID's domain send it, those that take it from the address they connect to (slixmpp, sendxmpp) send none for an IP address; xmpp.js sends the host name it connects to (here the domain, set by the test, test/lib/xmpp-client-child.mjs).`,
     '',
     '**Who sends what** (the same for every path and server):',
     '',
     headerTable(),
     '',
     ...servers.flatMap((s) => [`**SASL mechanism and what keyed the device** (\`by\`: \`$xmpp_route_by\`), ${s.label}:`, '', mechanismTable(s), '']),
-    knownList.length ? '**Known failures** (recorded, not hidden):\n\n' + [...new Set(knownList)].join('\n') : '**Known failures**: none.',
+    knownList.length ? '**Known failures** (recorded as such, not hidden; "without any proxy" is the client and the server alone):\n\n' + [...new Set(knownList)].join('\n') : '**Known failures**: none.',
   ].join('\n');
   writeBetweenMarkers(join(ROOT, 'docs/end-to-end.md'), 'real-clients', body);
   t.comment(`table written to docs/end-to-end.md (${seconds} s)`);

@@ -67,6 +67,7 @@ function listeners(kind, text) {
  * speaks) }].
  */
 export function examplePaths() {
+  examplePaths.skipped = [];
   const c2s = new Set(SERVERS.map((s) => s.c2s));
   const tls = new Set(SERVERS.map((s) => s.directTls));
   const seen = new Set();
@@ -79,7 +80,11 @@ export function examplePaths() {
       if (l.ssl && l.upstreamPorts.every((p) => tls.has(p))) transport = 'terminate';
       else if (!l.ssl && l.upstreamPorts.every((p) => tls.has(p))) transport = 'passthrough';
       else if (!l.ssl && l.upstreamPorts.every((p) => c2s.has(p))) transport = 'starttls';
-      else continue; // s2s, or a listener whose servers are not the example's
+      else {
+        // s2s (5269), or a listener whose servers are not the example's.
+        if (!l.upstreamPorts.some((p) => p >= 5401 && p <= 5403)) examplePaths.skipped.push(`${config} ${l.port}`);
+        continue;
+      }
       const key = `${kind}/${transport}/${l.policy}`;
       if (seen.has(key)) continue;
       seen.add(key);
