@@ -14,6 +14,8 @@ PACKAGES=(
   prosody ejabberd openssl                                # real XMPP servers and the test CA (end-to-end tests, demo)
   debootstrap                                             # the Debian 13 and unstable roots of the release lines (test/lib/lines.mjs)
   make libssl-dev libpcre2-dev liblua5.4-dev              # HAProxy 3.4 from ../shared/vendor (test/lib/lines.mjs)
+  go-sendxmpp sendxmpp python3-slixmpp python3-aioxmpp    # real clients (test/real-clients.test.mjs)
+  libstrophe-dev pkg-config                               # libstrophe, for the test's small libstrophe client
 )
 if [ -n "${JIDROUTE_EXTRA_PACKAGES:-}" ]; then
   read -r -a extra <<< "$JIDROUTE_EXTRA_PACKAGES"

@@ -50,7 +50,7 @@ export function certificatePaths(pki) {
   };
 }
 
-const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [from, to]) => t.split(from).join(to), text);
+export const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [from, to]) => t.split(from).join(to), text);
 
 /**
  * Starts Prosody servers and a proxy with `configFile` (nginx or haproxy),
@@ -104,19 +104,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
   // gives that server's address.
   const byPort = new Map();
   for (const s of servers) for (const p of [s.c2s, s.directTls, s.s2s]) if (p) byPort.set(real(p), s.name);
-  const haproxyServers = new Map();
-  if (kind === 'haproxy') {
-    let backend = null;
-    for (const line of readFileSync(prepared.conf, 'utf8').split('\n')) {
-      const b = /^backend\s+(\S+)/.exec(line);
-      if (b) backend = b[1];
-      const m = /^\s*server\s+(\S+)\s+127\.0\.0\.1:(\d+)/.exec(line);
-      if (m && backend) haproxyServers.set(`${backend}/${m[1]}`, byPort.get(Number(m[2])));
-    }
-  }
-  const serverOf = (upstream) => (kind === 'nginx'
-    ? byPort.get(Number(/:(\d+)$/.exec(upstream)?.[1]))
-    : haproxyServers.get(upstream)) ?? null;
+  const serverOf = upstreamResolver(kind, readFileSync(prepared.conf, 'utf8'), byPort);
   return {
     kind, proxy, prosody, prepared, serverOf,
     /** Finished sessions in the proxy's log: client "addr:port" -> { key, route_by, server }. */
@@ -135,6 +123,27 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
       await prosody.stop();
     },
   };
+}
+
+/**
+ * Upstream as a proxy logs it -> server name. nginx logs the address it
+ * connected to; HAProxy logs backend/server, and the config's server line
+ * gives that server's address. `byPort`: Map(real port -> server name).
+ */
+export function upstreamResolver(kind, confText, byPort) {
+  const haproxyServers = new Map();
+  if (kind === 'haproxy') {
+    let backend = null;
+    for (const line of confText.split('\n')) {
+      const b = /^backend\s+(\S+)/.exec(line);
+      if (b) backend = b[1];
+      const m = /^\s*server\s+(\S+)\s+127\.0\.0\.1:(\d+)/.exec(line);
+      if (m && backend) haproxyServers.set(`${backend}/${m[1]}`, byPort.get(Number(m[2])));
+    }
+  }
+  return (upstream) => (kind === 'nginx'
+    ? byPort.get(Number(/:(\d+)$/.exec(upstream ?? '')?.[1]))
+    : haproxyServers.get(upstream)) ?? null;
 }
 
 /** A free port that is none of `taken` (ports chosen but not bound yet). */

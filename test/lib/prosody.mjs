@@ -12,11 +12,12 @@ import { commandFor, currentLine, rootDir } from './lines.mjs';
 const lua = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string for these values
 
 /** Which Prosody runs here, e.g. "0.12.3". */
-export function prosodyVersion() {
+export function prosodyVersion(root) {
   try {
-    const root = currentLine().prosody.root;
+    const lineRoot = currentLine().prosody.root;
+    const dir = root || (lineRoot ? rootDir(lineRoot) : null);
     const query = ['dpkg-query', '-W', '-f=${Version}', 'prosody'];
-    const [cmd, ...args] = root ? ['chroot', rootDir(root), ...query] : query;
+    const [cmd, ...args] = dir ? ['chroot', dir, ...query] : query;
     return execFileSync(cmd, args, { encoding: 'utf8' }).replace(/-.*/, '');
   } catch { return 'unknown'; }
 }
@@ -28,9 +29,11 @@ export const FAST_LOGINS = ['DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-1-PLUS'];
  * The config of one server. `ports`: { c2s, directTls, s2s } (each optional);
  * `staticSrv`: { domain: port } answers for _xmpp-server._tcp lookups (see
  * test/prosody/mod_static_srv.lua), needed only with s2s. `disableSasl`:
- * disable_sasl_mechanisms; `extra`: more lines (before the VirtualHosts).
+ * disable_sasl_mechanisms ([] for Prosody's own SASL settings, SCRAM and its
+ * -PLUS variants included); `extra`: more lines (before the VirtualHosts);
+ * `modules`: more modules to load (from test/prosody).
  */
-export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl = FAST_LOGINS, extra = [] }) {
+export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl = FAST_LOGINS, extra = [], modules = [] }) {
   const s2s = ports.s2s !== undefined;
   const lines = [
     `-- jidroute end-to-end test server ${name}: loopback only, not clustered.`,
@@ -49,7 +52,7 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disab
     's2s_interfaces = { "127.0.0.1" }',
     `plugin_paths = { ${lua(join(ROOT, 'test/prosody'))} }`,
     'modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix"' +
-      (s2s ? ', "dialback", "static_srv"' : '') + ' }',
+      (s2s ? ', "dialback", "static_srv"' : '') + modules.map((m) => `, ${lua(m)}`).join('') + ' }',
     // No offline storage: a message for a device that is on another server
     // bounces (service-unavailable) instead of being stored quietly, so the
     // tests see every message that routing lost.
@@ -75,16 +78,18 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disab
  * Starts one server per entry of `servers` ([{ name, ports }]) for `domains`,
  * with `accounts` ([{ user, domain, password }]) on each. `pki`: { dir, ca,
  * cert, key } for the domains. Returns { servers, stop() }; each server has
- * { name, dir, conf, ports, log(), authenticated(), stop() }.
+ * { name, dir, conf, ports, log(), authenticated(), stop() }. `root`: run
+ * Prosody from that chroot (a Debian root with prosody installed, /tmp and
+ * this checkout bind-mounted at the same paths: test/lib/lines.mjs useRoot).
  */
-export async function startProsody({ servers, domains, accounts = [], pki, staticSrv, root, disableSasl, extra }) {
+export async function startProsody({ servers, domains, accounts = [], pki, staticSrv, root, disableSasl, extra, modules }) {
   // root: a Debian tree (e.g. sid, Prosody 13) to run prosody from, with
   // /tmp and this checkout bind-mounted at the same paths.
   const made = servers.map(({ name, ports }) => {
     const dir = tempDir(`jidroute-prosody-${name}-`);
     mkdirSync(join(dir, 'data'));
     const conf = join(dir, 'prosody.cfg.lua');
-    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl, extra }));
+    writeFileSync(conf, prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disableSasl, extra, modules }));
     return { name, dir, conf, ports };
   });
   // Register on the first server while it is stopped, then give each other

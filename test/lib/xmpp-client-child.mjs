@@ -25,7 +25,9 @@ function setup(d) {
     username: d.username,
     password: d.password,
     resource: d.resource,
-    timeout: 5000,
+    // Per step (connect, TLS, SASL...): SCRAM in xmpp.js takes seconds of CPU
+    // per login, so several at once on a loaded machine need more than 5 s.
+    timeout: d.stepTimeoutMs ?? 5000,
   });
   // A reconnect could land a device elsewhere and blur what the test measures.
   xmpp.reconnect.stop();
