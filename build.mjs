@@ -1,26 +1,11 @@
 // npm run build: dist/jidroute.js (nginx njs, esbuild) and dist/jidroute.lua
 // (HAProxy, typescript-to-lua), both from core/, plus dist/core.mjs for the
-// tests under Node.
+// tests under Node. Nothing is swapped behind an import: core/js/ and
+// core/lua/ hold what differs by platform, and each adapter imports its own.
 import { build } from 'esbuild';
-import { njsUnsupported } from './njs/target.mjs';
+import { njsSupported } from './njs/target.mjs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-
-// The JavaScript builds take core/X.regexp.ts where core/ imports ./X and
-// such a file exists: the same answers from native regular expressions,
-// where njs would otherwise interpret a loop over every byte. The file itself
-// may import ./X (the portable one).
-const regexpVariants = {
-  name: 'regexp-variants',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
-      const variant = join(args.resolveDir, `${args.path.slice(2)}.regexp.ts`);
-      if (!args.resolveDir.endsWith('/core') || args.importer === variant || !existsSync(variant)) return undefined;
-      return { path: variant };
-    });
-  },
-};
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
 async function buildNjs() {
   const result = await build({
@@ -28,10 +13,9 @@ async function buildNjs() {
     bundle: true,
     format: 'esm',
     target: 'es2017',
-    supported: njsUnsupported,
+    supported: njsSupported,
     write: false,
     charset: 'ascii',
-    plugins: [regexpVariants],
     legalComments: 'none',
     logLevel: 'error',
   });
@@ -53,9 +37,8 @@ async function buildCoreForNode() {
     format: 'esm',
     platform: 'neutral',
     target: 'es2017',
-    supported: njsUnsupported,
+    supported: njsSupported,
     outfile: 'dist/core.mjs',
-    plugins: [regexpVariants],
     logLevel: 'error',
   });
 }
