@@ -19,15 +19,17 @@ const RECOGNISED_MAX = 1024;
 
 // Attribute values it reads: printable ASCII without the quotes, '&', '<',
 // '>' and '=' (as core/js/recognise.ts). Captures: the name, the quote, the
-// value, where the attribute ends.
-const ATTRIBUTE = '^[ \t\r\n]+([A-Za-z_][A-Za-z0-9_.:%-]*)=([\'"])([ !#$%%(-;?-~]*)%2()';
+// value, where the attribute ends. Lua tests a byte against a set's items in
+// order: letters first makes a value three times cheaper (55 against 160
+// instructions a byte, lua5.3 under callgrind).
+const ATTRIBUTE = '^[ \t\r\n]+([A-Za-z_][A-Za-z0-9_.:%-]*)=([\'"])([?-~(-; !#$%%]*)%2()';
 const NCNAME = '^[A-Za-z_][A-Za-z0-9_.%-]*$';
 /** An ASCII domainpart (labels of letters, digits and '-'), captured without
  * one trailing dot; '..' is refused after. */
 const DOMAIN = '^([A-Za-z0-9%-][A-Za-z0-9.%-]-)%.?$';
 /** A localpart's ASCII bytes (RFC 7622 §3.3.1, less '=') up to its '@'. */
-const LOCALPART = '^[!#$%%(-.0-9;?A-~]+@';
-const RESOURCE = '^[ !#$%%(-;?-~]+$';
+const LOCALPART = '^[A-~?(-.0-9;!#$%%]+@';
+const RESOURCE = '^[?-~(-; !#$%%]+$';
 
 /** Where the element starts (1-based): after an XML declaration of version
  * 1.0 and UTF-8, if any, and white space; 0 for any other declaration. */
