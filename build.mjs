@@ -2,30 +2,17 @@
 // (HAProxy, typescript-to-lua), both from core/, plus dist/core.mjs for the
 // tests under Node and dist/cli.mjs, the jidroute command (bin/jidroute) in
 // one file: cli/ with core/ bundled in, so that it runs on Node alone.
+// Nothing is swapped behind an import: core/js/ and core/lua/ hold what
+// differs by platform, and each adapter imports its own.
 import { build } from 'esbuild';
-import { njsUnsupported } from './njs/target.mjs';
+import { njsSupported } from './njs/target.mjs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
 // The version (package.json) goes into each built file's banner and, for
 // njs, into the module: jidroute.version.
 const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
-
-// The JavaScript builds take core/X.regexp.ts where core/ imports ./X and
-// such a file exists: the same answers from native regular expressions,
-// where njs would otherwise interpret a loop over every byte. The file itself
-// may import ./X (the portable one).
-const regexpVariants = {
-  name: 'regexp-variants',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
-      const variant = join(args.resolveDir, `${args.path.slice(2)}.regexp.ts`);
-      if (!args.resolveDir.endsWith('/core') || args.importer === variant || !existsSync(variant)) return undefined;
-      return { path: variant };
-    });
-  },
-};
 
 async function buildNjs() {
   const result = await build({
@@ -33,10 +20,9 @@ async function buildNjs() {
     bundle: true,
     format: 'esm',
     target: 'es2017',
-    supported: njsUnsupported,
+    supported: njsSupported,
     write: false,
     charset: 'ascii',
-    plugins: [regexpVariants],
     legalComments: 'none',
     logLevel: 'error',
     define: { __JIDROUTE_VERSION__: JSON.stringify(VERSION) },
@@ -59,9 +45,8 @@ async function buildCoreForNode() {
     format: 'esm',
     platform: 'neutral',
     target: 'es2017',
-    supported: njsUnsupported,
+    supported: njsSupported,
     outfile: 'dist/core.mjs',
-    plugins: [regexpVariants],
     logLevel: 'error',
   });
 }
@@ -83,7 +68,7 @@ async function buildCli() {
     platform: 'node',
     target: 'node20',
     outfile: 'dist/cli.mjs',
-    plugins: [coreFromSource, regexpVariants],
+    plugins: [coreFromSource],
     banner: { js: '// jidroute command (bin/jidroute). Built from cli/ and core/ by build.mjs; do not edit.' },
     legalComments: 'none',
     logLevel: 'error',

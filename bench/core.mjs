@@ -64,12 +64,14 @@ const luaString = (s) => `"${[...s].map((c) => {
 function exposeCoreForNjs(file) {
   let code = readFileSync(join(ROOT, 'dist/jidroute.js'), 'utf8');
   const m = /export default (\w+);\s*$/.exec(code);
-  for (const name of ['newRouter', 'feedRouter', 'currentRoute']) {
-    if (!new RegExp(`^function ${name}\\(`, 'm').test(code)) throw new Error(`bench: dist/jidroute.js has no top-level ${name}`);
+  for (const name of ['newRouter', 'feedRouter', 'currentRoute', 'RECOGNISER_JS']) {
+    if (!new RegExp(`^(function|var) ${name}\\b`, 'm').test(code)) throw new Error(`bench: dist/jidroute.js has no top-level ${name}`);
   }
   if (!m) throw new Error('bench: dist/jidroute.js does not end with export default');
   code = code.slice(0, m.index) +
-    `export default { preread: ${m[1]}.preread, newRouter: newRouter, feedRouter: feedRouter, currentRoute: currentRoute };\n`;
+    // newRouter with the recogniser njs/jidroute.ts passes, as nginx runs it.
+    `export default { preread: ${m[1]}.preread, newRouter: function (p, l) { return newRouter(p, l, RECOGNISER_JS); }, ` +
+    'feedRouter: feedRouter, currentRoute: currentRoute };\n';
   writeFileSync(file, code);
 }
 

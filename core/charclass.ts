@@ -1,8 +1,8 @@
-// Runs of bytes of one class, found in one call. This version is the Lua
-// build's: one string.find with a Lua pattern (native) per run, where a loop
-// would run Lua code for every byte. The JavaScript builds (nginx njs, Node)
-// take charclass.regexp.ts instead, with the same answers from regular
-// expressions. test/lua-parity.test.mjs holds the two to the same answers.
+// The byte classes the readers skip runs of, and the one portable test of a
+// byte against a class. Finding a run natively differs by platform:
+// charclass.js.ts (RegExp, njs and Node) and charclass.lua.ts (Lua patterns,
+// HAProxy); each adapter hands its own to the router (a Recogniser's
+// skipClass). test/lua-parity.test.mjs holds the two to the same answers.
 
 /** XML NameChar on bytes: ASCII letters, digits, . - _ : and bytes >= 0x80. */
 export const NAME_BYTES = 0;
@@ -37,24 +37,7 @@ export function inClass(b: number, cls: number): boolean {
   return b >= 0x20 && b <= 0x7e;
 }
 
-/** Bytes 0x80 to 0xFF as a range in a Lua pattern, with raw bytes (a string
- * is never changed, so a module-level one holds no state). */
-const HIGH_BYTES = String.fromCharCode(0x80, 0x2d, 0xff);
-
-/** A Lua pattern matching one byte outside `cls`. In brackets, "x-y" is a
- * range of raw bytes and "%-" a hyphen. */
-function outsidePattern(cls: number): string {
-  if (cls === NAME_BYTES) return '[^A-Za-z0-9._:%-' + HIGH_BYTES + ']';
-  if (cls === SPACE_BYTES) return '[^ \t\r\n]';
-  if (cls === PLAIN_TEXT_BYTES) return "[^ -%'-;=-~]";
-  if (cls === LOCALPART_ASCII_BYTES) return '[^!#-%(-.0-9;=?A-~]';
-  if (cls === DOMAIN_ASCII_BYTES) return '[^A-Za-z0-9.%-]';
-  return '[^ -~]';
-}
-
 /** The index of the first byte at or after `from` that is not in `cls`, or
- * s.length when there is none. */
-export function skipClass(s: string, from: number, cls: number): number {
-  const found = string.find(s, outsidePattern(cls), from + 1);
-  return found === undefined ? s.length : found - 1;
-}
+ * s.length when there is none: a platform's native way (charclass.js.ts,
+ * charclass.lua.ts). */
+export type SkipClass = (this: void, s: string, from: number, cls: number) => number;

@@ -8,7 +8,7 @@
 // `HeaderScan` and reads each byte once, so a header costs time linear in its
 // length however it is split.
 import { attributeValue, isNameStart, isSpace, isXmlText } from './xml';
-import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, skipClass } from './charclass';
+import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, SkipClass } from './charclass';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -43,6 +43,8 @@ const XML_DECL = '<?xml';
 export interface HeaderScan {
   /** Largest number of bytes the header may take, declaration included. */
   limit: number;
+  /** The platform's native way to pass over a run of bytes of one class. */
+  skip: SkipClass;
   step: number;
   /** Next byte to read. */
   pos: number;
@@ -64,9 +66,9 @@ export interface HeaderScan {
   end: number;
 }
 
-export function newHeaderScan(limit: number): HeaderScan {
+export function newHeaderScan(limit: number, skip: SkipClass): HeaderScan {
   return {
-    limit, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
+    limit, skip, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
     element: '', attrs: {}, names: [], outcome: MORE, end: 0,
   };
 }
@@ -76,8 +78,8 @@ export function attribute(scan: HeaderScan, name: string): string | undefined {
   return scan.attrs['=' + name];
 }
 
-/** Ends the scan with `outcome`. */
-export function fail(scan: HeaderScan, outcome: number): number {
+/** Ends the scan with `outcome` (HEADER or a failure). */
+function endScan(scan: HeaderScan, outcome: number): number {
   scan.outcome = outcome;
   scan.step = STEP_DONE;
   return outcome;
@@ -155,7 +157,7 @@ function namespacesAreWellFormed(scan: HeaderScan): boolean {
 
 /** Records an attribute; false when the tag has it already
  * (https://www.w3.org/TR/xml/#uniqattspec). */
-export function addAttribute(scan: HeaderScan, name: string, value: string): boolean {
+function addAttribute(scan: HeaderScan, name: string, value: string): boolean {
   const key = '=' + name;
   if (scan.attrs[key] !== undefined) return false;
   scan.attrs[key] = value;
@@ -164,12 +166,11 @@ export function addAttribute(scan: HeaderScan, name: string, value: string): boo
 }
 
 /** The start tag is complete (`pos` is just past its '>'): the outcome,
- * once namespaces are checked. Also for readers of whole headers that filled
- * `scan` themselves (fast-header). */
-export function finishTag(scan: HeaderScan, pos: number): number {
+ * once namespaces are checked. */
+function finishTag(scan: HeaderScan, pos: number): number {
   scan.end = pos;
   scan.pos = pos;
-  return fail(scan, namespacesAreWellFormed(scan) ? HEADER : MALFORMED);
+  return endScan(scan, namespacesAreWellFormed(scan) ? HEADER : MALFORMED);
 }
 
 /**
@@ -192,7 +193,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       if (buf.charCodeAt(0) === 0xef) {
         const n = len < 3 ? len : 3;
         for (let i = 1; i < n; i++) {
-          if (buf.charCodeAt(i) !== (i === 1 ? 0xbb : 0xbf)) return fail(scan, NOT_XML);
+          if (buf.charCodeAt(i) !== (i === 1 ? 0xbb : 0xbf)) return endScan(scan, NOT_XML);
         }
         if (len < 3) break;
         pos = 3;
@@ -218,32 +219,32 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
     } else if (step === STEP_DECL_BODY) {
       const close = buf.indexOf('?>', pos);
       const angle = buf.indexOf('<', pos);
-      if (angle >= 0 && (close < 0 || angle < close)) return fail(scan, MALFORMED);
+      if (angle >= 0 && (close < 0 || angle < close)) return endScan(scan, MALFORMED);
       if (close < 0) {
         pos = len > pos + 1 ? len - 1 : pos; // a '?' at the end may be followed by '>'
         break;
       }
-      if (!declarationIsValid(buf.substring(scan.mark, close))) return fail(scan, MALFORMED);
+      if (!declarationIsValid(buf.substring(scan.mark, close))) return endScan(scan, MALFORMED);
       pos = close + 2;
       step = STEP_MISC;
     } else if (step === STEP_MISC) {
       // Misc*: white space before the element. Comments and PIs are restricted.
-      pos = skipClass(buf, pos, SPACE_BYTES);
+      pos = scan.skip(buf, pos, SPACE_BYTES);
       if (pos >= len) break;
-      if (buf.charCodeAt(pos) !== 0x3c) return fail(scan, NOT_XML); // '<'
+      if (buf.charCodeAt(pos) !== 0x3c) return endScan(scan, NOT_XML); // '<'
       if (pos + 1 >= len) break;
       const next = buf.charCodeAt(pos + 1);
-      if (next === 0x21 || next === 0x3f) return fail(scan, RESTRICTED_XML); // '<!', '<?'
-      if (!isNameStart(next)) return fail(scan, MALFORMED);
+      if (next === 0x21 || next === 0x3f) return endScan(scan, RESTRICTED_XML); // '<!', '<?'
+      if (!isNameStart(next)) return endScan(scan, MALFORMED);
       pos += 1;
       scan.mark = pos;
       step = STEP_ELEMENT_NAME;
     } else if (step === STEP_ELEMENT_NAME || step === STEP_ATTR_NAME) {
-      pos = skipClass(buf, pos, NAME_BYTES);
+      pos = scan.skip(buf, pos, NAME_BYTES);
       if (pos >= len) break;
       const name = buf.substring(scan.mark, pos);
       // Bytes >= 0x80 must be UTF-8 (checked only where there are any).
-      if (skipClass(name, 0, PLAIN_TEXT_BYTES) < name.length && !isXmlText(name)) return fail(scan, MALFORMED);
+      if (scan.skip(name, 0, PLAIN_TEXT_BYTES) < name.length && !isXmlText(name)) return endScan(scan, MALFORMED);
       if (step === STEP_ELEMENT_NAME) {
         scan.element = name;
         scan.spaced = false;
@@ -253,7 +254,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         step = STEP_EQUALS;
       }
     } else if (step === STEP_ATTR_GAP) {
-      const afterSpace = skipClass(buf, pos, SPACE_BYTES);
+      const afterSpace = scan.skip(buf, pos, SPACE_BYTES);
       if (afterSpace > pos) scan.spaced = true;
       pos = afterSpace;
       if (pos >= len) break;
@@ -266,22 +267,22 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         scan.mark = pos;
         step = STEP_ATTR_NAME;
       } else {
-        return fail(scan, MALFORMED);
+        return endScan(scan, MALFORMED);
       }
     } else if (step === STEP_EMPTY_END) {
       if (pos >= len) break;
-      if (buf.charCodeAt(pos) !== 0x3e) return fail(scan, MALFORMED);
+      if (buf.charCodeAt(pos) !== 0x3e) return endScan(scan, MALFORMED);
       return finishTag(scan, pos + 1);
     } else if (step === STEP_EQUALS || step === STEP_QUOTE) {
       // Eq ::= S? '=' S?, then the opening quote.
-      pos = skipClass(buf, pos, SPACE_BYTES);
+      pos = scan.skip(buf, pos, SPACE_BYTES);
       if (pos >= len) break;
       const b = buf.charCodeAt(pos);
       if (step === STEP_EQUALS) {
-        if (b !== 0x3d) return fail(scan, MALFORMED);
+        if (b !== 0x3d) return endScan(scan, MALFORMED);
         step = STEP_QUOTE;
       } else {
-        if (b !== 0x22 && b !== 0x27) return fail(scan, MALFORMED);
+        if (b !== 0x22 && b !== 0x27) return endScan(scan, MALFORMED);
         scan.quote = buf.charAt(pos);
         scan.mark = pos + 1;
         step = STEP_VALUE;
@@ -291,19 +292,19 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       // STEP_VALUE: AttValue. '>' may stand inside it; '<' may not.
       const close = buf.indexOf(scan.quote, pos);
       if (close < 0) {
-        if (buf.indexOf('<', pos) >= 0) return fail(scan, MALFORMED);
+        if (buf.indexOf('<', pos) >= 0) return endScan(scan, MALFORMED);
         pos = len;
         break;
       }
       const raw = buf.substring(scan.mark, close);
       let value: string | undefined = raw;
       // Most values are plain ASCII text that XML reads as it is.
-      if (skipClass(raw, 0, PLAIN_TEXT_BYTES) < raw.length) {
-        if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return fail(scan, MALFORMED);
+      if (scan.skip(raw, 0, PLAIN_TEXT_BYTES) < raw.length) {
+        if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return endScan(scan, MALFORMED);
         value = attributeValue(raw);
-        if (value === undefined) return fail(scan, RESTRICTED_XML);
+        if (value === undefined) return endScan(scan, RESTRICTED_XML);
       }
-      if (!addAttribute(scan, scan.attrName, value)) return fail(scan, MALFORMED);
+      if (!addAttribute(scan, scan.attrName, value)) return endScan(scan, MALFORMED);
       pos = close + 1;
       scan.spaced = false;
       step = STEP_ATTR_GAP;
@@ -311,6 +312,6 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
   }
   scan.pos = pos;
   scan.step = step;
-  if (len >= scan.limit) return fail(scan, TOO_LONG);
+  if (len >= scan.limit) return endScan(scan, TOO_LONG);
   return MORE;
 }

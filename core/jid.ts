@@ -3,7 +3,7 @@
 // account gives one key.
 import { codePointAt, utf8Length } from './bytes';
 import { lowerUtf8 } from './casemap';
-import { DOMAIN_ASCII_BYTES, LOCALPART_ASCII_BYTES, RESOURCE_ASCII_BYTES, skipClass } from './charclass';
+import { DOMAIN_ASCII_BYTES, LOCALPART_ASCII_BYTES, RESOURCE_ASCII_BYTES, SkipClass } from './charclass';
 
 /** RFC 7622 §3.1: each part is at most 1023 octets.
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.1 */
@@ -92,14 +92,14 @@ function ipLiteral(part: string): string | undefined {
  * (RFC 7622 §3.2 https://www.rfc-editor.org/rfc/rfc7622#section-3.2).
  * Undefined when it is empty, has an empty label, or is too long.
  */
-export function normaliseDomain(part: string): string | undefined {
+export function normaliseDomain(part: string, skip: SkipClass): string | undefined {
   if (part.length > MAX_MAPPED_FROM + 1) return undefined; // + a trailing dot
   let domain = part;
   if (domain.charCodeAt(domain.length - 1) === 0x2e) domain = domain.substring(0, domain.length - 1);
   if (domain.length === 0) return undefined;
   let lowered: string | undefined;
   if (domain.charCodeAt(0) === 0x5b) lowered = ipLiteral(domain);
-  else if (skipClass(domain, 0, DOMAIN_ASCII_BYTES) === domain.length) lowered = domain.toLowerCase(); // ASCII: the common case
+  else if (skip(domain, 0, DOMAIN_ASCII_BYTES) === domain.length) lowered = domain.toLowerCase(); // ASCII: the common case
   else lowered = lowerPart(domain, domainAllows);
   if (lowered === undefined || lowered.length > MAX_PART_OCTETS) return undefined;
   if (lowered.charCodeAt(0) === 0x2e || lowered.indexOf('..') >= 0 ||
@@ -109,9 +109,9 @@ export function normaliseDomain(part: string): string | undefined {
 
 /** The localpart, case-mapped and checked (RFC 7622 §3.3
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.3): 1 to 1023 octets. */
-export function normaliseLocalpart(part: string): string | undefined {
+export function normaliseLocalpart(part: string, skip: SkipClass): string | undefined {
   if (part.length > MAX_MAPPED_FROM) return undefined;
-  const lowered = skipClass(part, 0, LOCALPART_ASCII_BYTES) === part.length
+  const lowered = skip(part, 0, LOCALPART_ASCII_BYTES) === part.length
     ? part.toLowerCase() // ASCII: the common case, and toLowerCase is ASCII-only in every build
     : lowerPart(part, localpartAllows);
   if (lowered === undefined || lowered.length === 0 || lowered.length > MAX_PART_OCTETS) return undefined;
@@ -121,9 +121,9 @@ export function normaliseLocalpart(part: string): string | undefined {
 /** The resourcepart only has to be there when a '/' announces it
  * (RFC 7622 §3.4 https://www.rfc-editor.org/rfc/rfc7622#section-3.4); it is not
  * part of the key, so it is checked, not kept. */
-function resourceIsValid(part: string): boolean {
+function resourceIsValid(part: string, skip: SkipClass): boolean {
   if (part.length === 0 || part.length > MAX_PART_OCTETS) return false;
-  let i = skipClass(part, 0, RESOURCE_ASCII_BYTES);
+  let i = skip(part, 0, RESOURCE_ASCII_BYTES);
   while (i < part.length) {
     const cp = codePointAt(part, i);
     if (cp < 0 || isForbiddenAnywhere(cp)) return false;
@@ -136,23 +136,24 @@ function resourceIsValid(part: string): boolean {
  * The bare JID of `jid` (a byte string), or undefined when it is not a valid
  * JID. RFC 7622 §3.1 https://www.rfc-editor.org/rfc/rfc7622#section-3.1: the
  * resourcepart starts at the first '/', then the localpart ends at the first
- * '@' before it.
+ * '@' before it. `skip` is the platform's native run finder (charclass.js.ts,
+ * charclass.lua.ts).
  */
-export function parseBareJid(jid: string): BareJid | undefined {
+export function parseBareJid(jid: string, skip: SkipClass): BareJid | undefined {
   let bare = jid;
   const slash = jid.indexOf('/');
   if (slash >= 0) {
-    if (!resourceIsValid(jid.substring(slash + 1))) return undefined;
+    if (!resourceIsValid(jid.substring(slash + 1), skip)) return undefined;
     bare = jid.substring(0, slash);
   }
   const at = bare.indexOf('@');
   let local = '';
   if (at >= 0) {
-    const mapped = normaliseLocalpart(bare.substring(0, at));
+    const mapped = normaliseLocalpart(bare.substring(0, at), skip);
     if (mapped === undefined) return undefined;
     local = mapped;
   }
-  const domain = normaliseDomain(bare.substring(at + 1));
+  const domain = normaliseDomain(bare.substring(at + 1), skip);
   if (domain === undefined) return undefined;
   return { local, domain };
 }

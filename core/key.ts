@@ -1,6 +1,6 @@
 // From a stream header to the key the proxy hashes on.
 import { HEADER, HeaderScan, MALFORMED, NOT_XML, RESTRICTED_XML, TOO_LONG, attribute } from './header';
-import { BareJid, bareJidString, parseBareJid } from './jid';
+import { bareJidString, parseBareJid } from './jid';
 
 /** RFC 6120 §4.8.1 https://www.rfc-editor.org/rfc/rfc6120#section-4.8.1 */
 export const STREAMS_NS = 'http://etherx.jabber.org/streams';
@@ -10,33 +10,40 @@ export const CLIENT_NS = 'jabber:client';
 export const SERVER_NS = 'jabber:server';
 export const COMPONENT_NS = 'jabber:component:accept';
 
-export const POLICY_BARE = 'bare';
-export const POLICY_DOMAIN = 'domain';
+/** How a listener keys its connections: by the client's bare JID, or by the
+ * service domain (README, routing rules). */
+export type Policy = 'bare' | 'domain';
+export const POLICY_BARE: Policy = 'bare';
+export const POLICY_DOMAIN: Policy = 'domain';
 
-export const BY_FROM = 'from';
-export const BY_TO = 'to';
-export const BY_ADDR = 'addr';
+/** What gave the key: the `from` attribute, the `to` attribute, a TLS
+ * ClientHello's server_name (tls-hello.ts), or the client's address. */
+export type RouteBy = 'from' | 'to' | 'sni' | 'addr';
+export const BY_FROM: RouteBy = 'from';
+export const BY_TO: RouteBy = 'to';
+export const BY_ADDR: RouteBy = 'addr';
+
+/** What the bytes were: a stream of one kind, a TLS ClientHello of a client
+ * or a server (by its ALPN, tls-hello.ts), or why they were not read as one
+ * ('incomplete': no whole header in time; 'error': an exception in the
+ * adapter). */
+export type StreamKind = 'client' | 'server' | 'component' | 'tls-client' | 'tls-server' |
+  'not-xml' | 'restricted-xml' | 'malformed' | 'too-long' | 'not-stream' | 'unknown-namespace' |
+  'incomplete' | 'error';
 
 export interface Route {
   /** What the proxy hashes on (a byte string: UTF-8). */
   key: string;
-  /** 'from', 'to', 'sni' (a TLS ClientHello's server_name, tls-hello.ts)
-   * or 'addr': what gave the key. */
-  routeBy: string;
+  routeBy: RouteBy;
   /** Normalised bare JID from the 'from' attribute, or ''. */
   from: string;
   /** Normalised domain from the 'to' attribute (or a ClientHello's
    * server_name), or ''. */
   to: string;
-  /** What the bytes were: 'client', 'server' or 'component' (a stream of
-   * that kind), 'tls-client' or 'tls-server' (a TLS ClientHello, by its
-   * ALPN), or why they were not read as one: 'not-xml', 'restricted-xml',
-   * 'malformed', 'too-long', 'not-stream', 'unknown-namespace', 'incomplete'
-   * (no whole header in time), 'error'. */
-  stream: string;
+  stream: StreamKind;
 }
 
-export function routeByAddress(address: string, why: string): Route {
+export function routeByAddress(address: string, why: StreamKind): Route {
   return { key: address, routeBy: BY_ADDR, from: '', to: '', stream: why };
 }
 
@@ -53,26 +60,52 @@ function elementNamespace(scan: HeaderScan): { local: string; ns: string | undef
 }
 
 /**
- * Whether a client's `from` names an account of the service it addresses, the
- * only `from` worth routing on. RFC 6120 §4.7.1
- * https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a client's `from` is
- * its bare JID, user@service; §4.7.2 https://www.rfc-editor.org/rfc/rfc6120#section-4.7.2 :
- * `to` is the service's domain. A `from` without a localpart (sendxmpp sends
- * the machine's host name) or in another domain is ignored: keying on it
- * would put unrelated accounts together. `to` undefined: the header has no
- * `to` attribute, and nothing contradicts the `from`; '' : `to` is there but
- * is no JID, so no `from` can be shown to belong to it.
+ * The route of a stream header that was read, whichever reader read it (the
+ * full reader below, a platform's recogniser): one home for the rule.
+ *
+ * RFC 6120 §4.7.1 https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a
+ * client's `from` is its bare JID, user@service (unauthenticated, chosen by
+ * the client); §4.7.2 https://www.rfc-editor.org/rfc/rfc6120#section-4.7.2 :
+ * `to` is the service's domain. A client's `from` counts only when it names an
+ * account of the service it addresses: a localpart, and the domain of `to`
+ * (or no `to` attribute at all). A `from` without a localpart (sendxmpp sends
+ * the machine's host name) or in another domain would put unrelated accounts
+ * together. Server and component streams key on `to`.
+ *
+ * `from`: the normalised bare JID or ''; `fromDomain`: its domain;
+ * `fromHasLocal`: it has a localpart; `to`: the normalised domain of `to` or
+ * '' (absent or no JID); `toGiven`: the header has a `to` attribute.
  */
-function isAccountOf(fromJid: BareJid, to: string | undefined): boolean {
-  return fromJid.local !== '' && (to === undefined || fromJid.domain === to);
+export function streamRoute(policy: Policy, stream: StreamKind, from: string, fromDomain: string, fromHasLocal: boolean,
+  to: string, toGiven: boolean, address: string): Route {
+  let key = address;
+  let routeBy = BY_ADDR;
+  if (stream === 'client') {
+    const account = from !== '' && fromHasLocal && (!toGiven || fromDomain === to);
+    if (policy === POLICY_DOMAIN) {
+      if (to !== '') { key = to; routeBy = BY_TO; }
+      else if (account && !toGiven) { key = fromDomain; routeBy = BY_FROM; }
+    } else if (account) {
+      key = from;
+      routeBy = BY_FROM;
+    }
+  } else if (to !== '') {
+    key = to;
+    routeBy = BY_TO;
+  }
+  return { key, routeBy, from, to, stream };
 }
 
-/**
- * The route for a finished header scan. RFC 6120 §4.7.1 (from) and §4.7.2 (to)
- * https://www.rfc-editor.org/rfc/rfc6120#section-4.7.1 : a client's `from` is
- * its JID (unauthenticated, chosen by the client); `to` is the service domain.
- */
-export function routeHeader(scan: HeaderScan, policy: string, address: string): Route {
+/** The content namespace's stream kind, or undefined for any other. */
+function contentKind(ns: string | undefined): StreamKind | undefined {
+  if (ns === CLIENT_NS) return 'client';
+  if (ns === SERVER_NS) return 'server';
+  if (ns === COMPONENT_NS) return 'component';
+  return undefined;
+}
+
+/** The route for a finished scan of the full reader. */
+export function routeHeader(scan: HeaderScan, policy: Policy, address: string): Route {
   if (scan.outcome !== HEADER) return routeByAddress(address, outcomeName(scan.outcome));
   const name = elementNamespace(scan);
   if (name === undefined) return routeByAddress(address, 'malformed');
@@ -80,42 +113,23 @@ export function routeHeader(scan: HeaderScan, policy: string, address: string): 
 
   const fromValue = attribute(scan, 'from');
   const toValue = attribute(scan, 'to');
-  const fromJid = fromValue === undefined ? undefined : parseBareJid(fromValue);
-  const toJid = toValue === undefined ? undefined : parseBareJid(toValue);
+  const fromJid = fromValue === undefined ? undefined : parseBareJid(fromValue, scan.skip);
+  const toJid = toValue === undefined ? undefined : parseBareJid(toValue, scan.skip);
   const from = fromJid === undefined ? '' : bareJidString(fromJid);
   const to = toJid === undefined ? '' : toJid.domain;
 
   // An unprefixed stream element makes the streams namespace the default one,
   // leaving no content namespace: not a stream anyone can serve.
-  const content = name.ns === attribute(scan, 'xmlns') ? undefined : attribute(scan, 'xmlns');
-  let stream: string;
-  let key = '';
-  let routeBy = BY_ADDR;
-  if (content === CLIENT_NS) {
-    stream = 'client';
-    const account = fromJid !== undefined && isAccountOf(fromJid, toValue === undefined ? undefined : to);
-    if (policy === POLICY_DOMAIN) {
-      if (to !== '') { key = to; routeBy = BY_TO; }
-      else if (account && fromJid !== undefined && toValue === undefined) { key = fromJid.domain; routeBy = BY_FROM; }
-    } else if (account) {
-      key = from;
-      routeBy = BY_FROM;
-    }
-  } else if (content === SERVER_NS || content === COMPONENT_NS) {
-    stream = content === SERVER_NS ? 'server' : 'component';
-    if (to !== '') { key = to; routeBy = BY_TO; }
-  } else {
-    stream = 'unknown-namespace';
-  }
-  if (routeBy === BY_ADDR) key = address;
-  return { key, routeBy, from, to, stream };
+  const kind = name.ns === attribute(scan, 'xmlns') ? undefined : contentKind(attribute(scan, 'xmlns'));
+  if (kind === undefined) return { key: address, routeBy: BY_ADDR, from, to, stream: 'unknown-namespace' };
+  return streamRoute(policy, kind, from, fromJid === undefined ? '' : fromJid.domain,
+    fromJid !== undefined && fromJid.local !== '', to, toValue !== undefined, address);
 }
 
-export function outcomeName(outcome: number): string {
+export function outcomeName(outcome: number): StreamKind {
   if (outcome === NOT_XML) return 'not-xml';
   if (outcome === RESTRICTED_XML) return 'restricted-xml';
   if (outcome === MALFORMED) return 'malformed';
   if (outcome === TOO_LONG) return 'too-long';
-  if (outcome === HEADER) return 'header';
   return 'incomplete';
 }

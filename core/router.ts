@@ -1,8 +1,8 @@
 // What both adapters share: options from the proxy's variables, and one
 // connection's routing from the bytes read so far. No I/O: the adapters read.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
-import { readWholeHeader } from './fast-header';
-import { POLICY_BARE, POLICY_DOMAIN, Route, routeHeader } from './key';
+import { SkipClass } from './charclass';
+import { BY_ADDR, POLICY_BARE, POLICY_DOMAIN, Policy, Route, routeByAddress, routeHeader } from './key';
 import { HELLO_MORE, HelloScan, newHelloScan, routeHello, scanHello, startsTlsRecord } from './tls-hello';
 
 /** Header limit by default: the bytes up to the end of the stream start tag. */
@@ -15,17 +15,39 @@ export const MAX_HEADER_LIMIT = 65536;
 export const DEFAULT_HEADER_TIMEOUT_MS = 5000;
 export const MAX_HEADER_TIMEOUT_MS = 600000;
 
+/**
+ * What a platform reads natively, handed to the router by its adapter
+ * (njs/jidroute.ts passes recognise.js.ts's, haproxy/jidroute.ts
+ * recognise.lua.ts's): nothing here is swapped behind an import.
+ */
+export interface Recogniser {
+  /** The final route of a header of a shape real clients send, read in one
+   * native step; undefined for anything it does not read with certainty,
+   * which then goes to the full reader (header.ts) unchanged. A route by
+   * address comes back with key '' (the address is filled in by
+   * currentRoute). `bytes`: the first bytes the client sent. */
+  recognise: (this: void, bytes: string, policy: Policy, limit: number) => Route | undefined;
+  /** The full reader's runs of bytes of one class (charclass.ts). */
+  skipClass: SkipClass;
+}
+
 export interface Router {
-  policy: string;
-  scan: HeaderScan;
-  /** The first bytes were offered to readWholeHeader already. */
-  triedWhole: boolean;
+  policy: Policy;
+  limit: number;
+  recogniser: Recogniser;
+  /** The recogniser's route, once it has read the header. */
+  route: Route | undefined;
+  /** The full reader's state, made only when the recogniser did not decide
+   * (njs frees nothing before the connection ends). */
+  scan: HeaderScan | undefined;
+  /** The first bytes were offered to the recogniser already. */
+  offered: boolean;
   /** Set when the first byte is a TLS record: a ClientHello (tls-hello.ts). */
   hello?: HelloScan;
 }
 
 /** 'domain' or 'bare'; anything else (unset included) is 'bare'. */
-export function parsePolicy(value: string | undefined): string {
+export function parsePolicy(value: string | undefined): Policy {
   return value === POLICY_DOMAIN ? POLICY_DOMAIN : POLICY_BARE;
 }
 
@@ -68,29 +90,46 @@ export function parseHeaderTimeout(value: string | undefined): number {
   return ms > MAX_HEADER_TIMEOUT_MS ? MAX_HEADER_TIMEOUT_MS : ms;
 }
 
-export function newRouter(policy: string | undefined, headerLimit: string | undefined): Router {
-  return { policy: parsePolicy(policy), scan: newHeaderScan(parseHeaderLimit(headerLimit)), triedWhole: false };
+export function newRouter(policy: string | undefined, headerLimit: string | undefined, recogniser: Recogniser): Router {
+  return {
+    policy: parsePolicy(policy), limit: parseHeaderLimit(headerLimit), recogniser,
+    route: undefined, scan: undefined, offered: false,
+  };
 }
 
 /** Reads on; true once the bytes decide the route. `bytes` is everything the
  * client sent so far, as a byte string. */
 export function feedRouter(router: Router, bytes: string): boolean {
   // Direct TLS passed through: the ClientHello is read instead of a header.
-  if (router.hello === undefined && startsTlsRecord(bytes)) router.hello = newHelloScan(router.scan.limit);
+  if (router.hello === undefined && startsTlsRecord(bytes)) router.hello = newHelloScan(router.limit, router.recogniser.skipClass);
   if (router.hello !== undefined) return scanHello(router.hello, bytes) !== HELLO_MORE;
+  if (router.route !== undefined) return true;
   // Clients write their header in one go: the first bytes usually hold it
-  // whole, and a platform with a shortcut reads it in one step. Only the first
-  // bytes: trying again on every piece would read them all again each time.
-  if (!router.triedWhole && bytes.length > 0) {
-    router.triedWhole = true;
-    if (readWholeHeader(router.scan, bytes) !== MORE) return true;
+  // whole, and the recogniser reads it in one step. Only the first bytes:
+  // trying again on every piece would read them all again each time.
+  if (!router.offered && bytes.length > 0) {
+    router.offered = true;
+    router.route = router.recogniser.recognise(bytes, router.policy, router.limit);
+    if (router.route !== undefined) return true;
   }
+  if (router.scan === undefined) router.scan = newHeaderScan(router.limit, router.recogniser.skipClass);
   return scanHeader(router.scan, bytes) !== MORE;
+}
+
+/** Whether the recogniser decided the route (for the tests and the bench). */
+export function recognised(router: Router): boolean {
+  return router.route !== undefined;
 }
 
 /** The route, decided or not: undecided (the client went quiet, or the proxy
  * stopped waiting) routes by address. */
 export function currentRoute(router: Router, address: string): Route {
   if (router.hello !== undefined) return routeHello(router.hello, router.policy, address);
+  const route = router.route;
+  if (route !== undefined) {
+    if (route.routeBy === BY_ADDR) route.key = address;
+    return route;
+  }
+  if (router.scan === undefined) return routeByAddress(address, 'incomplete');
   return routeHeader(router.scan, router.policy, address);
 }

@@ -20,8 +20,9 @@
 // call; the scan keeps its place, so a hello fed byte by byte costs one step
 // a call, and only whole records are copied. Nothing is read beyond the
 // header limit: a hello that needs more bytes is too long.
-import { BY_ADDR, POLICY_DOMAIN, Route, routeByAddress } from './key';
+import { BY_ADDR, POLICY_DOMAIN, Route, RouteBy, routeByAddress } from './key';
 import { normaliseDomain } from './jid';
+import { SkipClass } from './charclass';
 
 /** Not finished: more bytes are needed. */
 export const HELLO_MORE = 0;
@@ -52,10 +53,12 @@ export const CALLER_CLIENT = 0;
 export const CALLER_SERVER = 1;
 export const CALLER_OTHER = 2;
 
-export const BY_SNI = 'sni';
+export const BY_SNI: RouteBy = 'sni';
 
 export interface HelloScan {
   limit: number;
+  /** The platform's runs of bytes (charclass.ts), for the name's domain check. */
+  skip: SkipClass;
   outcome: number;
   /** Where the current record ends (the next record header starts). */
   recordEnd: number;
@@ -71,9 +74,9 @@ export interface HelloScan {
   caller: number;
 }
 
-export function newHelloScan(limit: number): HelloScan {
+export function newHelloScan(limit: number, skip: SkipClass): HelloScan {
   return {
-    limit, outcome: HELLO_MORE, recordEnd: 0, fragmentStart: 0, held: '', messageLength: -1,
+    limit, skip, outcome: HELLO_MORE, recordEnd: 0, fragmentStart: 0, held: '', messageLength: -1,
     name: '', caller: CALLER_CLIENT,
   };
 }
@@ -219,7 +222,7 @@ function readExtensions(h: HelloScan, m: string, start: number): boolean {
   // The host name is normalised as `to`'s domainpart is (core/jid.ts). RFC
   // 6066 has it ASCII without a trailing dot; one that is no domain (an
   // '@', a '/', an empty label) counts as absent.
-  const domain = names === 1 && name !== '' ? normaliseDomain(name) : undefined;
+  const domain = names === 1 && name !== '' ? normaliseDomain(name, h.skip) : undefined;
   h.name = domain === undefined ? '' : domain;
   h.caller = client || !alpn ? CALLER_CLIENT : server ? CALLER_SERVER : CALLER_OTHER;
   return true;

@@ -10,7 +10,9 @@
 //     tcp-request content lua.jidroute
 //     default_backend xmpp_c2s      # balance hash var(sess.xmpp_key)
 import { Route, routeByAddress } from '../core/key';
-import { Router, currentRoute, feedRouter, newRouter } from '../core/router';
+import { Recogniser, Router, currentRoute, feedRouter, newRouter, recognised } from '../core/router';
+import { RECOGNISER_LUA } from '../core/lua/recognise';
+import { skipClassLua } from '../core/lua/charclass';
 
 function publish(txn: HaproxyTxn, route: Route): void {
   txn.set_var('sess.xmpp_key', route.key);
@@ -49,7 +51,7 @@ function act(txn: HaproxyTxn, policy: string | undefined): void {
   try {
     address = txn.f.src() || '';
     const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
-    route = routeConnection(txn, newRouter(chosen, txn.get_var('sess.xmpp_header_limit')), address);
+    route = routeConnection(txn, newRouter(chosen, txn.get_var('sess.xmpp_header_limit'), RECOGNISER_LUA), address);
   } catch (e) {
     if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(e));
     route = routeByAddress(address, 'error');
@@ -69,5 +71,11 @@ if (core !== undefined) {
   core.register_action('jidroute_domain', ['tcp-req'], actionDomain, 0);
 }
 
-// For the parity tests, which load this file in a plain Lua interpreter.
-export { newRouter, feedRouter, currentRoute };
+// For the parity tests, which load this file in a plain Lua interpreter:
+// newRouter with this build's recogniser unless told otherwise (FULL_READER:
+// the full reader alone).
+const FULL_READER: Recogniser = { recognise: function (this: void) { return undefined; }, skipClass: skipClassLua };
+function newTestRouter(this: void, policy: string | undefined, limit: string | undefined, recogniser?: Recogniser): Router {
+  return newRouter(policy, limit, recogniser === undefined ? RECOGNISER_LUA : recogniser);
+}
+export { newTestRouter as newRouter, feedRouter, currentRoute, recognised, FULL_READER };

@@ -7,6 +7,7 @@
 /// <reference types="njs-types/ngx_stream_js_module" />
 import { Route, routeByAddress } from '../core/key';
 import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout } from '../core/router';
+import { RECOGNISER_JS } from '../core/js/recognise';
 
 /** The bytes of a Buffer from `start` on as a byte string (one code unit a
  * byte), the form core/ reads. In pieces: Function.apply takes only so many
@@ -112,7 +113,7 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
       if (finished) return;
       let route: Route;
       try {
-        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit) : router, address);
+        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS) : router, address);
       } catch (e) {
         route = routeByAddress(address, 'error');
       }
@@ -124,7 +125,7 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
     if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
-      if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit);
+      if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
       if (data.length > seen.length) seen += byteString(data, seen.length);
       if (!feedRouter(router, seen)) {
         if (timer === undefined) startTimer();

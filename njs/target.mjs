@@ -1,10 +1,10 @@
-// What njs 0.7.9 (Debian 12's nginx 1.22) cannot parse, as esbuild's
-// `supported` table. esbuild cannot lower to ES5, so these are marked
-// unsupported: the build fails instead of emitting syntax that njs would
+// What njs 0.7.9 (Debian 12's nginx 1.22) can parse, as esbuild's
+// `supported` table (true: supported, false: not). esbuild cannot lower to
+// ES5, so what njs refuses is marked false: the build fails instead of emitting syntax that njs would
 // refuse when nginx starts. Verified against njs 0.7.9: let/const, arrow
 // functions and template literals parse; classes, destructuring, spread,
 // for-of, default parameters, optional chaining and Map/Set do not.
-export const njsUnsupported = {
+export const njsSupported = {
   'arrow': true,
   'const-and-let': true,
   'template-literal': true,

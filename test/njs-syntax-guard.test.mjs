@@ -5,13 +5,13 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { njsUnsupported } from '../njs/target.mjs';
+import { njsSupported } from '../njs/target.mjs';
 import { ROOT } from './lib/proxies.mjs';
 import { tempDir } from './lib/procs.mjs';
 
 const compile = (contents) => build({
   stdin: { contents, loader: 'ts' }, bundle: false, format: 'esm', target: 'es2017',
-  supported: njsUnsupported, write: false, logLevel: 'silent',
+  supported: njsSupported, write: false, logLevel: 'silent',
 });
 
 const refused = {

@@ -48,9 +48,11 @@ export function costMarkdown(r) {
   lines.push('');
   if (r.targets.length) {
     lines.push('## Targets', '');
-    lines.push('| target | value | |');
+    lines.push('Issue 10\'s targets, per platform: instructions (callgrind) and idle memory repeat across runs; capacity ' +
+      '(CPU per connection at saturation) and conn/s depend on the load other work puts on this shared machine.', '');
+    lines.push('| target | measured | |');
     lines.push('|---|--:|---|');
-    for (const t of r.targets) lines.push(`| ${t.what} | ${fmt(t.value)} | ${t.met ? 'met' : '**missed**'} |`);
+    for (const t of r.targets) lines.push(`| ${t.what} | ${fmt(t.value)}${t.unit || ''} | ${t.met ? 'met' : '**missed**'} |`);
     lines.push('');
   }
   if (r.regexPeer) {

@@ -8,18 +8,16 @@ const DIR = new URL('../vectors/', import.meta.url);
 
 /** The files of each set, under test/vectors/. */
 const SETS = {
-  development: () => readdirSync(DIR).filter((f) => f.endsWith('.md') && f !== 'README.md' && f !== 'tls-hello.md').sort(),
+  development: () => readdirSync(DIR).filter((f) => f.endsWith('.md') && f !== 'README.md' && f !== 'tls-hello.md' && f !== 'client-shapes.md').sort(),
   heldout: () => readdirSync(new URL('heldout/', DIR)).filter((f) => f.endsWith('.md')).sort().map((f) => `heldout/${f}`),
   'tls-hellos': () => ['tls-hello.md'],
+  'client-shapes': () => ['client-shapes.md'],
 };
 
-// The sets' names before the fixtures were Markdown (until every caller is renamed).
-const ALIASES = { 'vectors.json': 'development', 'heldout.json': 'heldout', 'tls-hellos.json': 'tls-hellos' };
-
-/** `set`: 'development', 'heldout' or 'tls-hellos'. Each vector:
+/** `set`: 'development', 'heldout', 'tls-hellos' or 'client-shapes'. Each vector:
  * { name, ref, policy, expect, bytes (a Buffer), file, ...other list items }. */
 export function loadVectors(set = 'development') {
-  const files = SETS[ALIASES[set] ?? set];
+  const files = SETS[set];
   if (!files) throw new Error(`no vector set ${set}`);
   return files().flatMap((file) => parseFixture(readFileSync(new URL(file, DIR), 'utf8'), file));
 }
