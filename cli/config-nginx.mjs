@@ -222,9 +222,8 @@ export function nginxUpstreamModel(config, name) {
   const u = pickUpstream(config, name);
   const where = (line) => [u.file, line || u.line];
   if (u.method !== 'hash') {
-    throw new InputError(...where(u.methodLine), `upstream ${u.name} balances by ${u.method}: only "hash ... consistent" can be emulated`);
+    throw new InputError(...where(u.methodLine), `upstream ${u.name} balances by ${u.method}: only "hash $xmpp_key [consistent]" can be emulated`);
   }
-  if (!u.consistent) throw new InputError(...where(u.methodLine), `upstream ${u.name}: "hash ${u.hashKey}" without "consistent" is not emulated (use hash ${u.hashKey} consistent)`);
   let keyKind;
   if (u.hashKey === '$xmpp_key') keyKind = 'key';
   else if (u.hashKey === '$remote_addr') keyKind = 'addr';
@@ -238,7 +237,7 @@ export function nginxUpstreamModel(config, name) {
     if (s.name.startsWith('unix:')) throw new InputError(s.file, s.line, `server ${s.name}: unix sockets are not emulated`);
   }
   return {
-    proxy: 'nginx', file: u.file, line: u.line, name: u.name, keyKind, hash: `hash ${u.hashKey} consistent`,
+    proxy: 'nginx', file: u.file, line: u.line, name: u.name, keyKind, consistent: u.consistent, hash: `hash ${u.hashKey}${u.consistent ? ' consistent' : ' (modulo: not consistent)'}`,
     servers: u.servers.map((s) => ({ name: s.name, address: s.name, weight: s.weight, down: s.down, line: s.line })),
     listeners: config.servers.filter((s) => s.proxyPass === u.name).map((s) => ({ listen: s.listen.join(' '), policy: s.policy, handler: s.handler, line: s.line })),
   };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from './errors.mjs';
 import { readNginxConfig, nginxUpstreamModel } from './config-nginx.mjs';
 import { readHaproxyConfig, haproxyBackendModel } from './config-haproxy.mjs';
-import { NginxRing } from './ring-nginx.mjs';
+import { NginxRing, NginxHashRing } from './ring-nginx.mjs';
 import { HaproxyRing, FORMULA_ID } from './ring-haproxy.mjs';
 import { haproxyVersion, detectHaproxyVersion } from './haproxy-version.mjs';
 
@@ -36,7 +36,7 @@ export function placement(file, { upstream, haproxyVersion: versionOption } = {}
   const config = readConfig(file, v);
   if (config.kind === 'nginx') {
     const model = nginxUpstreamModel(config, upstream);
-    const ring = new NginxRing(model.servers.map((s) => s.name), { weights: model.servers.map((s) => s.weight) });
+    const ring = new (model.consistent ? NginxRing : NginxHashRing)(model.servers.map((s) => s.name), { weights: model.servers.map((s) => s.weight) });
     const down = new Set(model.servers.map((s, i) => (s.down ? i : -1)).filter((i) => i >= 0));
     return {
       model, ring,
@@ -81,6 +81,7 @@ function serverList(model) {
 
 /** A server's label in output: nginx "127.0.0.1:5301", HAProxy "s1 (127.0.0.1:5301)". */
 export function serverLabel(model, index) {
+  if (index === -2) return '(round robin: not predictable)';
   if (index < 0) return '(no server up)';
   const s = model.servers[index];
   return model.proxy === 'haproxy' ? `${s.name} ${s.address}` : s.name;
