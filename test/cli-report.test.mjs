@@ -12,6 +12,8 @@ import { HaproxyRing, formulaFor } from '../cli/ring-haproxy.mjs';
 import { sampleJids, startStack, sendAll, header, domainOf, cliJson, runCli, haproxyVersionHere, waitForLogLines } from './lib/cli.mjs';
 import { tempDir } from './lib/procs.mjs';
 
+const HAPROXY_HERE = haproxyVersionHere();
+
 const JIDS = sampleJids(220, 56);
 const SPLIT = 'split.me@example.com';
 
@@ -19,7 +21,7 @@ const SPLIT = 'split.me@example.com';
 function addressAwayFrom(kind, stack) {
   const ring = kind === 'nginx'
     ? new NginxRing(stack.ports.slice(0, 3).map((p) => `127.0.0.1:${p}`))
-    : new HaproxyRing(3, { formula: formulaFor(haproxyVersionHere()).formula });
+    : new HaproxyRing(3, { formula: formulaFor(HAPROXY_HERE).formula });
   const target = ring.place(SPLIT);
   for (let i = 1; i < 250; i++) {
     const address = `127.0.3.${i}`;
@@ -80,7 +82,7 @@ for (const kind of ['nginx', 'haproxy']) {
       t.same(fromReport, seen, 'per backend: the connections each backend received');
 
       // Hottest keys: each count is the number of connections sent with that key.
-      const keyJson = await cliJson(['where', '-', '--config', stack.prepared.conf, ...(kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere()] : [])], { input: JIDS.join('\n') + '\n' });
+      const keyJson = await cliJson(['where', '-', '--config', stack.prepared.conf, ...(kind === 'haproxy' ? ['--haproxy-version', HAPROXY_HERE] : [])], { input: JIDS.join('\n') + '\n' });
       const expected = new Map();
       const add = (k) => expected.set(k, (expected.get(k) || 0) + 1);
       for (const x of keyJson.results) add(x.key);

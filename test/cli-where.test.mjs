@@ -8,19 +8,20 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProxy } from './lib/proxies.mjs';
 import { tempDir } from './lib/procs.mjs';
-import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, runCli } from './lib/cli.mjs';
+import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli } from './lib/cli.mjs';
 
 const JIDS = sampleJids(220);
-const versionArgs = (kind) => (kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere()] : []);
+const HAPROXY = haproxyVersionHere();
+const versionArgs = (kind) => (kind === 'haproxy' ? ['--haproxy-version', HAPROXY] : []);
 
 const VARIANTS = [
   { name: 'as in the example', edit: (t) => t },
   { name: 'second server down', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 1 ? addParam(kind, kind === 'nginx' ? 'down' : 'disabled')(l) : l)) },
   { name: 'weights 1, 3, 2', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 0 ? l : addParam(kind, kind === 'nginx' ? `weight=${[1, 3, 2][i]}` : `weight ${[1, 3, 2][i]}`)(l))) },
   // HAProxy 3.0+: the ring from the servers' addresses instead of their ids.
-  { name: 'hash-key addr-port', only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr-port')) },
+  { name: 'hash-key addr-port', only: (kind) => kind === 'haproxy' && Number(HAPROXY.split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr-port')) },
   // All three on 127.0.0.1: one ring position for all (where says so).
-  { name: 'hash-key addr', sameNodes: true, only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr')) },
+  { name: 'hash-key addr', sameNodes: true, only: (kind) => kind === 'haproxy' && Number(HAPROXY.split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr')) },
 ];
 
 const agreeing = (a, b) => a.filter((x, i) => x === b[i]).length;
@@ -76,6 +77,27 @@ for (const kind of ['nginx', 'haproxy']) {
       await a.stop();
     }
   });
+}
+
+// The other rows of the version matrix that are ready here (the sid lines:
+// nginx 1.30 with njs and with QuickJS, HAProxy 3.2 and 3.4): the example
+// configs as they are, both policies, every account.
+for (const target of otherLines(['sid', 'sid-qjs'])) {
+  for (const kind of ['nginx', 'haproxy']) {
+    t.test(`${kind} of the ${target.name} line: where predicts it for ${JIDS.length} accounts`, { skip: target.missing || false }, async (t) => {
+      const version = kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere(target.line)] : [];
+      const stack = await startStack(kind, { line: target.line });
+      try {
+        const got = await placeSample(stack, JIDS);
+        const want = await predict(stack, JIDS, version);
+        t.equal(got.bare.filter(Boolean).length, JIDS.length, 'every connection reached a backend');
+        t.equal(agreeing(got.bare, want.bare), JIDS.length, `bare policy, where ${version.join(' ')} agrees for every account`);
+        t.equal(agreeing(got.domain, want.domain), JIDS.length, `domain policy, where ${version.join(' ')} agrees for every account`);
+      } finally {
+        await stack.stop();
+      }
+    });
+  }
 }
 
 t.test('nginx and HAProxy place the sample differently (do not mix them in front of one set of servers)', async (t) => {
