@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProxy } from './lib/proxies.mjs';
 import { tempDir } from './lib/procs.mjs';
-import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli } from './lib/cli.mjs';
+import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli, sendAll, header, domainOf } from './lib/cli.mjs';
+import { clientHello } from '../cli/tls-hello.mjs';
 
 const JIDS = sampleJids(220);
 const HAPROXY = haproxyVersionHere();
@@ -98,6 +99,32 @@ for (const target of otherLines(['sid', 'sid-qjs'])) {
       }
     });
   }
+}
+
+// Passthrough (nginx-passthrough.conf, haproxy-passthrough.cfg): tenants
+// by `to` on 5322 and by the ClientHello's SNI on 5223 (nginx: `hash` without
+// consistent there). where --tls sends each JID as a hello for its domain.
+for (const kind of ['nginx', 'haproxy']) {
+  t.test(`${kind} passthrough: where predicts STARTTLS by to and Direct TLS by SNI`, async (t) => {
+    const config = kind === 'nginx' ? 'njs/nginx-passthrough.conf' : 'haproxy/haproxy-passthrough.cfg';
+    const stack = await startStack(kind, { config, backendPorts: [5301, 5302, 5303, 5311, 5312, 5313] });
+    const jids = JIDS.slice(0, 120);
+    try {
+      const tls = stack.prepared.ports.get(5223);
+      const starttls = await sendAll(jids.map((j) => ({ port: stack.tenants, bytes: header(j, domainOf(j)) })));
+      const direct = await sendAll(jids.map((j) => ({ port: tls, bytes: clientHello(domainOf(j)) })));
+      const c2s = kind === 'nginx' ? 'xmpp_tenants_c2s' : 'xmpp_tenants_c2s';
+      const a = await predict(stack, jids, ['--policy', 'domain', '--upstream', c2s, ...versionArgs(kind)]);
+      const b = await predict(stack, jids, ['--policy', 'domain', '--tls', '--upstream', `${c2s}_tls`, ...versionArgs(kind)]);
+      t.equal(starttls.filter(Boolean).length, jids.length, 'every STARTTLS connection reached a backend');
+      t.equal(agreeing(starttls, a.domain), jids.length, 'STARTTLS on 5322: where agrees for every account (key: to)');
+      t.equal(agreeing(direct, b.domain), jids.length, 'Direct TLS on 5223: where --tls agrees for every account (key: the SNI)');
+      t.ok(b.json.results.every((r) => r.routeBy === 'sni'), 'route_by sni');
+      t.equal(new Set(direct).size, 3, 'the hellos land on all three TLS ports');
+    } finally {
+      await stack.stop();
+    }
+  });
 }
 
 t.test('nginx and HAProxy place the sample differently (do not mix them in front of one set of servers)', async (t) => {

@@ -153,11 +153,11 @@ export function addParam(kind, param) {
  * free ports the test may add to the config). Returns { prepared, proxy,
  * backends, names, portOf(name), nameOfPort(port), c2s, tenants, stop() }.
  */
-export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false, line } = {}) {
+export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false, line, config, backendPorts = [5301, 5302, 5303] } = {}) {
   for (let attempt = 1; ; attempt++) {
     const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-    const prepared = await prepare(undefined, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
-    const ports = [5301, 5302, 5303].map((p) => prepared.ports.get(p));
+    const prepared = await prepare(config, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
+    const ports = backendPorts.map((p) => prepared.ports.get(p));
     for (let i = 0; i < extraBackends; i++) ports.push(await freePort());
     const names = ports.map((_, i) => `b${i}`);
     const s2sPorts = s2s ? [5401, 5402, 5403].map((p) => prepared.ports.get(p)) : [];
@@ -173,7 +173,7 @@ export async function startStack(kind, { edit = (t) => t, extraBackends = 0, lis
     writeFileSync(prepared.conf, engine(edit(readFileSync(prepared.conf, 'utf8'), { ports })));
     let proxy;
     try {
-      proxy = await startProxy(prepared, { waitPort: prepared.ports.get(5222), waitHost: listenHost, line });
+      proxy = await startProxy(prepared, { waitPort: prepared.ports.get(5222) ?? prepared.ports.get(5322), waitHost: listenHost, line });
       await sleep(200);
       if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-400)}`);
     } catch (e) {
