@@ -282,8 +282,8 @@ function text(r, top) {
   lines.push(`${count(r.connections)} connections in ${count(r.lines)} lines of ${r.files.length} file(s)` +
     (r.proxyMessagesSkipped ? ` (${count(r.proxyMessagesSkipped)} proxy messages skipped)` : '') +
     (r.window.first ? `, ${r.window.first} to ${r.window.last}` : ''));
-  const byJid = (r.byRouteBy.from || 0) + (r.byRouteBy.to || 0);
-  lines.push(`routed by the JID (from or to): ${count(byJid)} (${pct(byJid, c)}); by the client address: ${count(r.byRouteBy.addr || 0)} (${pct(r.byRouteBy.addr || 0, c)})`);
+  const byJid = (r.byRouteBy.from || 0) + (r.byRouteBy.to || 0) + (r.byRouteBy.sni || 0);
+  lines.push(`routed by the JID (from or to) or the SNI name (Direct TLS passed through): ${count(byJid)} (${pct(byJid, c)}); by the client address: ${count(r.byRouteBy.addr || 0)} (${pct(r.byRouteBy.addr || 0, c)})`);
   lines.push('');
   const sorted = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]);
   lines.push(table(['route_by', 'connections', 'share'], sorted(r.byRouteBy).map(([k, v]) => [k, count(v), pct(v, c)]), { right: [1, 2] }));

@@ -41,7 +41,8 @@ backup, hash-type, hash-key, and HAProxy's ring formula for its version.
   --haproxy-version V    the HAProxy whose ring to emulate (default: this
                          machine's haproxy -v, else 2.6): 2.6 and 3.3+ build
                          it from full_hash(id*4096+i), 3.0-3.2 before the
-                         hash-key id fix from full_hash(full_hash(id)+i)
+                         hash-key id fix from full_hash(full_hash(id)+i);
+                         it also decides the config's .if blocks
   --json                 one JSON document
 
 Exit status: 0, or 2 for bad input (a config it cannot read or emulate),
