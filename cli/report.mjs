@@ -28,13 +28,17 @@ on more than one backend, with the likely cause per account.
   --json            one JSON document
   --no-progress     no progress line (shown on a terminal only)
 
-Lines HAProxy writes about itself ([NOTICE], [WARNING], [ALERT]) are counted
+Lines HAProxy writes about itself ([NOTICE], [WARNING], [ALERT]; "Server
+B/S is DOWN" and the like through a raw log target) are counted
 and skipped; any other line that is not of a known format stops the report:
 exit status 2 with the file and line.`;
 
 const SPEC = { config: 'list', top: 'number', json: 'flag', 'no-progress': 'flag', help: 'flag' };
 
-const PROXY_MESSAGE = /^\[(NOTICE|WARNING|ALERT|INFO|DEBUG)\]/;
+// And the events HAProxy sends through the log target itself (`log global`,
+// format raw: no level prefix): health-check state changes, proxies started
+// or stopped on a reload.
+const PROXY_MESSAGE = /^(\[(NOTICE|WARNING|ALERT|INFO|DEBUG)\]|Server \S+\/\S+ (is|was) |Health check for (backup )?server \S+\/\S+ |backend \S+ has no server available!|Proxy \S+ (started|stopped|paused|resumed)|Stopping (frontend|backend|proxy) \S+ in \d|Pausing (frontend|backend|proxy) )/;
 // A syslog header before the message: "<134>Dec  1 20:00:00 host haproxy[12]: ".
 const SYSLOG = /^(?:<\d+>\d? ?)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [^\s:[]+(?:\[\d+\])?: /;
 

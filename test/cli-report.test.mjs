@@ -127,6 +127,16 @@ for (const kind of ['nginx', 'haproxy']) {
       t.equal(s.byRouteBy.sni, 1, 'an unknown route_by is counted');
       t.equal(s.byStream['tls-client'], 1, 'an unknown stream is counted');
 
+      // HAProxy's own events through a raw log target are skipped, counted.
+      if (kind === 'haproxy') {
+        const events = ['Server xmpp_c2s/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 2 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+          'backend xmpp_c2s has no server available!', 'Proxy xmpp_bare started.'];
+        writeFileSync(join(dir, 'events.log'), [...events, ...lines].join('\n') + '\n');
+        const e = await cliJson(['report', join(dir, 'events.log'), '--config', stack.prepared.conf]);
+        t.equal(e.proxyMessagesSkipped, events.length, 'HAProxy events (Server ... is DOWN) are skipped and counted');
+        t.equal(e.connections, lines.length, 'and every connection line is read');
+      }
+
       // A line of another format: one line naming file and line, exit 2.
       writeFileSync(join(dir, 'bad.log'), [...lines.slice(0, 3), 'this is not an access-log line', ...lines.slice(3)].join('\n'));
       const bad = await runCli(['report', join(dir, 'bad.log'), '--config', stack.prepared.conf]);
