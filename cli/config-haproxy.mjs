@@ -6,6 +6,8 @@
 // comments, backslash escapes, single and double quotes.
 import { readFileSync } from 'node:fs';
 import { InputError } from './errors.mjs';
+import { conditionalBlocks } from './haproxy-cond.mjs';
+import { haproxyVersion } from './haproxy-version.mjs';
 
 const SECTIONS = new Set(['global', 'defaults', 'frontend', 'backend', 'listen', 'peers', 'resolvers', 'userlist',
   'mailers', 'program', 'http-errors', 'ring', 'cache', 'crt-store', 'traces', 'log-forward', 'acme']);
@@ -55,7 +57,9 @@ function newProxy(kind, name, line, file, defaults) {
     defaultServer: defaults ? [...defaults.defaultServer] : [],
     allBackups: defaults?.allBackups || false,
     logFormat: defaults?.logFormat,
-    servers: [], binds: [], policy: 'bare', unsupported: [],
+    // Rules of a named defaults section reach the frontends using it.
+    policy: defaults?.policy, handler: defaults?.handler, setPolicy: defaults?.setPolicy,
+    servers: [], binds: [], unsupported: [],
   };
   return p;
 }
@@ -101,8 +105,10 @@ const KEYWORDS_WITH_VALUE = new Set(['inter', 'fastinter', 'downinter', 'rise', 
   'ssl-min-ver', 'ssl-max-ver', 'curves', 'sigalgs', 'client-sigalgs', 'check-pool-conn-name', 'pool-conn-name',
   'log-bufsize', 'strict-maxconn', 'init-state']);
 
-/** Reads a haproxy.cfg: { kind: 'haproxy', file, backends, frontends, logFormats }. */
-export function readHaproxyConfig(file) {
+/** Reads a haproxy.cfg as HAProxy `version` ({ version, source }: the one
+ * assumed, see haproxy-version.mjs) reads it: .if blocks decided for it.
+ * { kind: 'haproxy', file, backends, frontends, logFormats, version }. */
+export function readHaproxyConfig(file, version = haproxyVersion(undefined)) {
   let text;
   try {
     text = readFileSync(file, 'utf8');
@@ -114,6 +120,7 @@ export function readHaproxyConfig(file) {
   let defaults;
   let section = null;
   let sectionKind = null;
+  const cond = conditionalBlocks({ file, version: version.version, source: version.source });
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = n + 1;
@@ -122,21 +129,34 @@ export function readHaproxyConfig(file) {
     if (!w.length) continue;
     const kw = w[0];
     if (kw.startsWith('.')) {
-      if (/^\.(if|elif|else|endif)$/.test(kw)) throw new InputError(file, line, `conditional blocks (${kw}) are not evaluated by jidroute`);
-      continue; // .notice, .warning, .diag
+      if (!cond.directive(kw, w, vars, line) && !/^\.(notice|warning|diag|alert)$/.test(kw)) {
+        if (cond.active) throw new InputError(file, line, `unknown directive ${kw}`);
+      }
+      continue;
     }
+    if (!cond.active) continue;
     if (SECTIONS.has(kw)) {
       sectionKind = kw;
       section = null;
+      // HAProxy 2.5+: "defaults [NAME] [from OTHER]" and "frontend|backend|listen
+      // NAME [from DEFAULTS]": a section starts from the defaults section
+      // named (which must come before it), a proxy without "from" from the
+      // last defaults section, a defaults section without "from" from nothing.
+      const fromAt = kw === 'defaults' && w[1] === 'from' ? 1 : w[2] === 'from' ? 2 : -1;
+      let base;
+      if (fromAt > 0) {
+        const name = w[fromAt + 1];
+        if (!name) throw new InputError(file, line, `"from" needs the name of a defaults section`);
+        base = proxies.find((p) => p.kind === 'defaults' && p.name === name);
+        if (!base) throw new InputError(file, line, `no defaults section named "${name}" before this line`);
+      }
       if (kw === 'defaults') {
-        const base = w[2] === 'from' ? proxies.find((p) => p.kind === 'defaults' && p.name === w[3]) : undefined;
-        section = newProxy('defaults', w[1] && w[1] !== 'from' ? w[1] : '', line, file, base);
+        section = newProxy('defaults', fromAt === 1 ? '' : w[1] || '', line, file, base);
         defaults = section;
         proxies.push(section);
       } else if (kw === 'frontend' || kw === 'backend' || kw === 'listen') {
-        const fromIndex = w.indexOf('from');
-        const base = fromIndex > 0 ? proxies.find((p) => p.kind === 'defaults' && p.name === w[fromIndex + 1]) : defaults;
-        section = newProxy(kw, w[1], line, file, base);
+        if (!w[1]) throw new InputError(file, line, `${kw} needs a name`);
+        section = newProxy(kw, w[1], line, file, fromAt > 0 ? base : defaults);
         proxies.push(section);
       }
       continue;
@@ -160,16 +180,27 @@ export function readHaproxyConfig(file) {
       p.servers.push(server);
     } else if (kw === 'server-template' || kw === 'hash-balance-factor' || kw === 'use-server' || kw === 'hash-preserve-affinity') {
       p.unsupported.push({ kw, line });
-    } else if (kw === 'bind') p.binds.push(rest[0]);
-    else if (kw === 'default_backend') p.defaultBackend = rest[0];
-    else if (kw === 'use_backend') p.useBackend = (p.useBackend || []).concat([{ name: rest[0], line }]);
+    } else if (kw === 'bind') {
+      const at = rest.indexOf('name');
+      p.binds.push({ address: rest[0], name: at > 0 ? rest[at + 1] : undefined });
+    } else if (kw === 'default_backend') p.defaultBackend = rest[0];
+    else if (kw === 'use_backend') {
+      // "use_backend B if { so_name N }": the connections of bind ... name N.
+      const m = /^if\s+\{\s*so_name\s+(\S+)\s*\}$/.exec(rest.slice(1).join(' '));
+      p.useBackend = (p.useBackend || []).concat([{ name: rest[0], line, soName: m ? m[1] : undefined, cond: rest.slice(1).join(' ') }]);
+    }
     else if (kw === 'tcp-request' && rest[0] === 'content') {
-      const m = /set-var\(sess\.xmpp_policy\)/.exec(rest[1] || '');
-      if (m) p.policy = /^str\(domain\)$/.test(rest[2] || '') ? 'domain' : 'bare';
+      // The policy is in the action's name (lua.jidroute_domain); the
+      // unsuffixed lua.jidroute reads sess.xmpp_policy as set before it
+      // (bare when unset), as configs written before the names expect.
+      if (/^set-var\(sess\.xmpp_policy\)$/.test(rest[1] || '')) p.setPolicy = { policy: /^str\(domain\)$/.test(rest[2] || '') ? 'domain' : 'bare', line };
+      else if (rest[1] === 'lua.jidroute') { p.policy = p.setPolicy ? p.setPolicy.policy : 'bare'; p.handler = { name: rest[1], line }; }
+      else if (rest[1] === 'lua.jidroute_domain') { p.policy = 'domain'; p.handler = { name: rest[1], line }; }
     }
   }
+  cond.end();
   return {
-    kind: 'haproxy', file, logFormats,
+    kind: 'haproxy', file, logFormats, version,
     backends: proxies.filter((p) => p.kind === 'backend' || p.kind === 'listen'),
     frontends: proxies.filter((p) => p.kind === 'frontend' || p.kind === 'listen'),
   };
@@ -235,9 +266,24 @@ export function haproxyBackendModel(config, name) {
     const { host, port } = splitAddress(s.address);
     return { name: s.name, address: s.address, host, port, id, weight: s.weight, down: s.down, backup: s.backup, hashKey: s.hashKey, line: s.line };
   });
-  const listeners = config.frontends
-    .filter((f) => f.defaultBackend === b.name || (f.kind === 'listen' && f === b) || (f.useBackend || []).some((u) => u.name === b.name))
-    .map((f) => ({ listen: f.binds.join(' '), policy: f.policy, line: f.line, frontend: f.name }));
+  const listeners = [];
+  for (const f of config.frontends) {
+    const uses = f.useBackend || [];
+    let binds;
+    let note = '';
+    if (f === b) binds = f.binds;
+    else if (uses.some((u) => u.name === b.name)) {
+      const u = uses.find((x) => x.name === b.name);
+      binds = u.soName ? f.binds.filter((x) => x.name === u.soName) : f.binds;
+      if (!u.soName && u.cond) note = ` when ${u.cond}`;
+    } else if (f.defaultBackend === b.name) {
+      const elsewhere = new Set(uses.filter((u) => u.soName).map((u) => u.soName));
+      binds = f.binds.filter((x) => !x.name || !elsewhere.has(x.name));
+      if (uses.some((u) => !u.soName)) note = ' unless another use_backend matches';
+    } else continue;
+    if (!binds.length) continue;
+    listeners.push({ listen: binds.map((x) => x.address).join(' ') + note, policy: f.policy || 'none', handler: f.handler?.name, line: f.line, frontend: f.name });
+  }
   return {
     proxy: 'haproxy', file, line: b.line, name: b.name, keyKind, hash: `balance ${bal}; hash-type ${ht.join(' ')}`,
     hashFunction, avalanche, allBackups: b.allBackups, servers, listeners,

@@ -150,6 +150,8 @@ export function readNginxConfig(file) {
   const logFormats = {};
   const accessLogs = [];
   let defaultPolicy = 'bare';
+  let streamPreread;
+  const imports = new Set();
   for (const s of stream) {
     for (const d of s.block || []) {
       if (d.name === 'upstream') {
@@ -170,11 +172,12 @@ export function readNginxConfig(file) {
         }
         upstreams.push(u);
       } else if (d.name === 'server') {
-        const srv = { line: d.line, file: d.file, listen: [], policy: undefined };
+        const srv = { line: d.line, file: d.file, listen: [], policy: undefined, setPolicy: undefined, preread: undefined };
         for (const x of d.block || []) {
-          if (x.name === 'listen') srv.listen.push(x.args[0]);
+          if (x.name === 'listen') srv.listen.push(x.args.join(' '));
           else if (x.name === 'proxy_pass') srv.proxyPass = x.args[0];
-          else if (x.name === 'set' && x.args[0] === '$xmpp_policy') srv.policy = x.args[1] === 'domain' ? 'domain' : 'bare';
+          else if (x.name === 'js_preread') srv.preread = { handler: x.args[0], line: x.line };
+          else if ((x.name === 'set' || x.name === 'js_var') && x.args[0] === '$xmpp_policy') srv.setPolicy = x.args[1] === 'domain' ? 'domain' : 'bare';
           else if (x.name === 'access_log') accessLogs.push({ path: x.args[0], format: x.args[1], line: x.line, file: x.file });
         }
         servers.push(srv);
@@ -184,13 +187,28 @@ export function readNginxConfig(file) {
         logFormats[d.args[0]] = { name: d.args[0], escape: escape ? escape.slice(7) : 'default', format: parts.join(''), line: d.line, file: d.file };
       } else if (d.name === 'access_log') {
         accessLogs.push({ path: d.args[0], format: d.args[1], line: d.line, file: d.file });
+      } else if (d.name === 'js_import') {
+        // js_import NAME from FILE | js_import FILE (the name is the file's).
+        imports.add(d.args[1] === 'from' ? d.args[0] : basename(d.args[0]).replace(/\.js$/, ''));
+      } else if (d.name === 'js_preread') {
+        streamPreread = { handler: d.args[0], line: d.line };
       } else if (d.name === 'js_var' && d.args[0] === '$xmpp_policy' && d.args[1]) {
         // A js_var value reaches every server of the stream block (README).
         defaultPolicy = d.args[1] === 'domain' ? 'domain' : 'bare';
       }
     }
   }
-  for (const s of servers) if (s.policy === undefined) s.policy = defaultPolicy;
+  // The policy is in the handler's name: jidroute.bare, jidroute.domain;
+  // jidroute.preread reads $xmpp_policy (set in the server, or a js_var value
+  // in stream {}), bare when unset. No jidroute handler: $xmpp_key is empty
+  // and nginx's hash sends every connection to one server.
+  for (const s of servers) {
+    const pre = s.preread || streamPreread;
+    const m = pre && /^([^.]+)\.(bare|domain|preread)$/.exec(pre.handler || '');
+    if (!m || !imports.has(m[1])) s.policy = 'none';
+    else s.policy = m[2] === 'preread' ? s.setPolicy || defaultPolicy : m[2];
+    s.handler = pre?.handler;
+  }
   return { kind: 'nginx', file, upstreams, servers, logFormats, accessLogs };
 }
 
@@ -204,9 +222,8 @@ export function nginxUpstreamModel(config, name) {
   const u = pickUpstream(config, name);
   const where = (line) => [u.file, line || u.line];
   if (u.method !== 'hash') {
-    throw new InputError(...where(u.methodLine), `upstream ${u.name} balances by ${u.method}: only "hash ... consistent" can be emulated`);
+    throw new InputError(...where(u.methodLine), `upstream ${u.name} balances by ${u.method}: only "hash $xmpp_key [consistent]" can be emulated`);
   }
-  if (!u.consistent) throw new InputError(...where(u.methodLine), `upstream ${u.name}: "hash ${u.hashKey}" without "consistent" is not emulated (use hash ${u.hashKey} consistent)`);
   let keyKind;
   if (u.hashKey === '$xmpp_key') keyKind = 'key';
   else if (u.hashKey === '$remote_addr') keyKind = 'addr';
@@ -220,9 +237,9 @@ export function nginxUpstreamModel(config, name) {
     if (s.name.startsWith('unix:')) throw new InputError(s.file, s.line, `server ${s.name}: unix sockets are not emulated`);
   }
   return {
-    proxy: 'nginx', file: u.file, line: u.line, name: u.name, keyKind, hash: `hash ${u.hashKey} consistent`,
+    proxy: 'nginx', file: u.file, line: u.line, name: u.name, keyKind, consistent: u.consistent, hash: `hash ${u.hashKey}${u.consistent ? ' consistent' : ' (modulo: not consistent)'}`,
     servers: u.servers.map((s) => ({ name: s.name, address: s.name, weight: s.weight, down: s.down, line: s.line })),
-    listeners: config.servers.filter((s) => s.proxyPass === u.name).map((s) => ({ listen: s.listen.join(' '), policy: s.policy, line: s.line })),
+    listeners: config.servers.filter((s) => s.proxyPass === u.name).map((s) => ({ listen: s.listen.join(' '), policy: s.policy, handler: s.handler, line: s.line })),
   };
 }
 

@@ -13,8 +13,16 @@ const HELP = `jidroute COMMAND [options]   (jidroute COMMAND --help for each)
                                        hot keys, accounts split over servers
 
 The placement is emulated from the config the proxy runs (nginx
-"hash $xmpp_key consistent", HAProxy "balance hash var(sess.xmpp_key)" with
-"hash-type consistent"), checked against the real proxies by the tests.
+"hash $xmpp_key consistent" or "hash $xmpp_key", HAProxy "balance hash
+var(sess.xmpp_key)" with "hash-type consistent"), checked against the real
+proxies by the tests. A haproxy.cfg is read as the HAProxy version assumed
+(--haproxy-version, else this machine's) reads it: named defaults ("from"),
+and .if/.elif/.else/.endif decided for that version (version_atleast,
+version_before, streq, strneq, !, &&, ||); a condition that depends on the
+proxy's environment or build (defined(), "$VAR", openssl_*) is an error.
+The policy is the handler's: nginx jidroute.bare / jidroute.domain
+(jidroute.preread: $xmpp_policy), HAProxy lua.jidroute (sess.xmpp_policy
+set before it, else bare) / lua.jidroute_domain.
 Exit status: 0; 1 on an internal error; 2 on bad input or usage.`;
 
 const COMMANDS = { where, moves, report };

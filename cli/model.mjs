@@ -1,12 +1,12 @@
 // A proxy config as jidroute emulates it: which servers a key can land on,
 // and the ring that picks one.
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { InputError } from './errors.mjs';
 import { readNginxConfig, nginxUpstreamModel } from './config-nginx.mjs';
 import { readHaproxyConfig, haproxyBackendModel } from './config-haproxy.mjs';
-import { NginxRing } from './ring-nginx.mjs';
-import { HaproxyRing, formulaFor, FORMULA_ID } from './ring-haproxy.mjs';
+import { NginxRing, NginxHashRing } from './ring-nginx.mjs';
+import { HaproxyRing, FORMULA_ID } from './ring-haproxy.mjs';
+import { haproxyVersion, detectHaproxyVersion } from './haproxy-version.mjs';
 
 /** nginx.conf or haproxy.cfg, told apart by what is in them. */
 export function configKind(file) {
@@ -21,35 +21,8 @@ export function configKind(file) {
   throw new InputError(file, 0, 'neither an nginx.conf (no stream/upstream block) nor a haproxy.cfg (no backend section)');
 }
 
-export function readConfig(file) {
-  return configKind(file) === 'nginx' ? readNginxConfig(file) : readHaproxyConfig(file);
-}
-
-let detected;
-/** The HAProxy this machine runs (`haproxy -v`), or undefined. */
-export function detectHaproxyVersion() {
-  if (detected !== undefined) return detected || undefined;
-  const run = spawnSync('haproxy', ['-v'], { encoding: 'utf8', timeout: 5000 });
-  const m = /HA-?Proxy version (\d+\.\d+(?:\.\d+)?)/.exec(run.stdout || '');
-  detected = m ? m[1] : '';
-  return detected || undefined;
-}
-
-/** The HAProxy version assumed: --haproxy-version, else this machine's,
- * else 2.6 (Debian 12). { version, source, formula, why }. */
-export function haproxyVersion(option) {
-  let version = option;
-  let source = '--haproxy-version';
-  if (!version) {
-    version = detectHaproxyVersion();
-    source = 'haproxy -v on this machine';
-  }
-  if (!version) {
-    version = '2.6';
-    source = 'default (no haproxy here; set --haproxy-version)';
-  }
-  if (!/^\d+\.\d+(\.\d+)?$/.test(version)) throw new InputError('--haproxy-version', 0, `not a version: ${version} (e.g. 2.6, 3.0.11)`);
-  return { version, source, ...formulaFor(version) };
+export function readConfig(file, haproxyOptions) {
+  return configKind(file) === 'nginx' ? readNginxConfig(file) : readHaproxyConfig(file, haproxyOptions);
 }
 
 /**
@@ -58,10 +31,12 @@ export function haproxyVersion(option) {
  *   describe (one line), version? }.
  */
 export function placement(file, { upstream, haproxyVersion: versionOption } = {}) {
-  const config = readConfig(file);
+  const kind = configKind(file);
+  const v = kind === 'haproxy' ? haproxyVersion(versionOption) : undefined;
+  const config = readConfig(file, v);
   if (config.kind === 'nginx') {
     const model = nginxUpstreamModel(config, upstream);
-    const ring = new NginxRing(model.servers.map((s) => s.name), { weights: model.servers.map((s) => s.weight) });
+    const ring = new (model.consistent ? NginxRing : NginxHashRing)(model.servers.map((s) => s.name), { weights: model.servers.map((s) => s.weight) });
     const down = new Set(model.servers.map((s, i) => (s.down ? i : -1)).filter((i) => i >= 0));
     return {
       model, ring,
@@ -70,7 +45,6 @@ export function placement(file, { upstream, haproxyVersion: versionOption } = {}
     };
   }
   const model = haproxyBackendModel(config, upstream);
-  const v = haproxyVersion(versionOption);
   for (const s of model.servers) {
     if (s.hashKey && /^2\./.test(v.version)) throw new InputError(model.file, s.line, `hash-key needs HAProxy 3.0 or later (assumed: ${v.version})`);
   }
@@ -107,9 +81,10 @@ function serverList(model) {
 
 /** A server's label in output: nginx "127.0.0.1:5301", HAProxy "s1 (127.0.0.1:5301)". */
 export function serverLabel(model, index) {
+  if (index === -2) return '(round robin: not predictable)';
   if (index < 0) return '(no server up)';
   const s = model.servers[index];
   return model.proxy === 'haproxy' ? `${s.name} ${s.address}` : s.name;
 }
 
-export { FORMULA_ID };
+export { FORMULA_ID, haproxyVersion, detectHaproxyVersion };

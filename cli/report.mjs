@@ -28,13 +28,17 @@ on more than one backend, with the likely cause per account.
   --json            one JSON document
   --no-progress     no progress line (shown on a terminal only)
 
-Lines HAProxy writes about itself ([NOTICE], [WARNING], [ALERT]) are counted
+Lines HAProxy writes about itself ([NOTICE], [WARNING], [ALERT]; "Server
+B/S is DOWN" and the like through a raw log target) are counted
 and skipped; any other line that is not of a known format stops the report:
 exit status 2 with the file and line.`;
 
 const SPEC = { config: 'list', top: 'number', json: 'flag', 'no-progress': 'flag', help: 'flag' };
 
-const PROXY_MESSAGE = /^\[(NOTICE|WARNING|ALERT|INFO|DEBUG)\]/;
+// And the events HAProxy sends through the log target itself (`log global`,
+// format raw: no level prefix): health-check state changes, proxies started
+// or stopped on a reload.
+const PROXY_MESSAGE = /^(\[(NOTICE|WARNING|ALERT|INFO|DEBUG)\]|Server \S+\/\S+ (is|was) |Health check for (backup )?server \S+\/\S+ |backend \S+ has no server available!|Proxy \S+ (started|stopped|paused|resumed)|Stopping (frontend|backend|proxy) \S+ in \d|Pausing (frontend|backend|proxy) )/;
 // A syslog header before the message: "<134>Dec  1 20:00:00 host haproxy[12]: ".
 const SYSLOG = /^(?:<\d+>\d? ?)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [^\s:[]+(?:\[\d+\])?: /;
 
@@ -282,8 +286,8 @@ function text(r, top) {
   lines.push(`${count(r.connections)} connections in ${count(r.lines)} lines of ${r.files.length} file(s)` +
     (r.proxyMessagesSkipped ? ` (${count(r.proxyMessagesSkipped)} proxy messages skipped)` : '') +
     (r.window.first ? `, ${r.window.first} to ${r.window.last}` : ''));
-  const byJid = (r.byRouteBy.from || 0) + (r.byRouteBy.to || 0);
-  lines.push(`routed by the JID (from or to): ${count(byJid)} (${pct(byJid, c)}); by the client address: ${count(r.byRouteBy.addr || 0)} (${pct(r.byRouteBy.addr || 0, c)})`);
+  const byJid = (r.byRouteBy.from || 0) + (r.byRouteBy.to || 0) + (r.byRouteBy.sni || 0);
+  lines.push(`routed by the JID (from or to) or the SNI name (Direct TLS passed through): ${count(byJid)} (${pct(byJid, c)}); by the client address: ${count(r.byRouteBy.addr || 0)} (${pct(r.byRouteBy.addr || 0, c)})`);
   lines.push('');
   const sorted = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]);
   lines.push(table(['route_by', 'connections', 'share'], sorted(r.byRouteBy).map(([k, v]) => [k, count(v), pct(v, c)]), { right: [1, 2] }));

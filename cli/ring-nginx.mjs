@@ -80,3 +80,35 @@ export class NginxRing {
     return -1;
   }
 }
+
+/**
+ * nginx's `hash KEY` without `consistent` (ngx_stream_upstream_get_hash_peer):
+ * h = 0; on try t (0, 1, ...): h += (crc32(t > 0 ? decimal(t) + KEY : KEY) >>> 16) & 0x7fff,
+ * and the server is the one holding slot h % total weight (servers laid out
+ * in config order, `weight` slots each, down ones included); a server that
+ * is down sends it to the next try. After 20 tries nginx falls back to
+ * round robin, which is not predictable: -2 then. Adding or removing a
+ * server moves most keys (the modulus changes): see `jidroute moves`.
+ */
+export class NginxHashRing {
+  constructor(servers, { weights } = {}) {
+    this.servers = servers;
+    this.weights = servers.map((_, i) => (weights ? weights[i] : 1));
+    this.total = this.weights.reduce((a, b) => a + b, 0);
+  }
+
+  place(key, down) {
+    const k = utf8(key);
+    if (this.servers.length < 2 || !k.length) return this.servers.length === 1 && !(down && down.has(0)) ? 0 : -2;
+    let h = 0;
+    for (let t = 0; t <= 20; t++) {
+      const bytes = t > 0 ? Buffer.concat([Buffer.from(String(t)), k]) : k;
+      h += (crc32(bytes) >>> 16) & 0x7fff;
+      let w = h % this.total;
+      let p = 0;
+      while (w >= this.weights[p]) { w -= this.weights[p]; p++; }
+      if (!down || !down.has(p)) return p;
+    }
+    return -2;
+  }
+}

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseOptions } from './args.mjs';
 import { UsageError } from './errors.mjs';
 import { headerFor, routeHeader, POLICIES } from './keys.mjs';
+import { clientHello } from './tls-hello.mjs';
 import { placement, serverLabel } from './model.mjs';
 import { table } from './table.mjs';
 
@@ -24,18 +25,30 @@ backup, hash-type, hash-key, and HAProxy's ring formula for its version.
   --backend NAME         the HAProxy backend (the same option)
   --policy P             bare, domain or both (default both)
   --no-from              send no from (as many clients do before STARTTLS)
+  --sni NAME             a Direct TLS connection passed through (again for
+                         several): a ClientHello with server_name NAME, as
+                         a listener without TLS termination reads it
+                         (nginx-passthrough.conf, haproxy-passthrough.cfg:
+                         port 5223). Its key is the SNI name under the domain
+                         policy (route_by sni); under the bare policy a
+                         client's hello is routed by address, a server's
+                         (--alpn xmpp-server) by its name
+  --tls                  send each JID as such a hello: the SNI is the JID's
+                         domain (the localpart is encrypted, never seen)
+  --alpn PROTOCOL        the hello's ALPN: xmpp-client (default) or xmpp-server
   --addr ADDRESS         the client address, for connections routed by
                          address (default 192.0.2.1)
   --haproxy-version V    the HAProxy whose ring to emulate (default: this
                          machine's haproxy -v, else 2.6): 2.6 and 3.3+ build
                          it from full_hash(id*4096+i), 3.0-3.2 before the
-                         hash-key id fix from full_hash(full_hash(id)+i)
+                         hash-key id fix from full_hash(full_hash(id)+i);
+                         it also decides the config's .if blocks
   --json                 one JSON document
 
 Exit status: 0, or 2 for bad input (a config it cannot read or emulate),
 with one line saying which file and line.`;
 
-const SPEC = { config: 'list', upstream: 'string', backend: 'string', policy: 'string', 'no-from': 'flag', addr: 'string', 'haproxy-version': 'string', json: 'flag', help: 'flag' };
+const SPEC = { config: 'list', sni: 'list', tls: 'flag', alpn: 'string', upstream: 'string', backend: 'string', policy: 'string', 'no-from': 'flag', addr: 'string', 'haproxy-version': 'string', json: 'flag', help: 'flag' };
 
 function readStdin() {
   try {
@@ -46,8 +59,15 @@ function readStdin() {
 }
 
 /** The headers to route: { input (as shown), header (text or bytes) }. */
-function inputs(positional, noFrom) {
+function inputs(positional, noFrom, { sni = [], tls = false, alpn } = {}) {
   const out = [];
+  const domainOf = (jid) => { const at = jid.indexOf('@'); const d = jid.slice(at + 1); return d.split('/')[0]; };
+  if (tls) {
+    return positional.flatMap((p) => (p === '-' ? readStdin().toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [p]))
+      .map((jid) => ({ input: `${jid} (TLS, SNI ${domainOf(jid)})`, header: clientHello(domainOf(jid), { alpn }) }))
+      .concat(sni.map((name) => ({ input: `SNI ${name}`, header: clientHello(name, { alpn }) })));
+  }
+  for (const name of sni) out.push({ input: `SNI ${name}`, header: clientHello(name, { alpn }) });
   for (const p of positional) {
     if (p === '-') {
       const data = readStdin();
@@ -64,12 +84,13 @@ export function where(argv, out) {
   const { options, positional } = parseOptions(argv, SPEC);
   if (options.help) return out.write(HELP + '\n');
   if (!options.config) throw new UsageError('where needs --config FILE (the nginx.conf or haproxy.cfg the proxy runs)');
-  if (!positional.length) throw new UsageError('where needs a JID, a header, or - for standard input');
+  if (!positional.length && !options.sni) throw new UsageError('where needs a JID, a header, --sni NAME, or - for standard input');
+  if (options.alpn && !['xmpp-client', 'xmpp-server'].includes(options.alpn)) throw new UsageError(`--alpn is xmpp-client or xmpp-server, not ${options.alpn}`);
   const policy = options.policy || 'both';
   if (!['bare', 'domain', 'both'].includes(policy)) throw new UsageError(`--policy is bare, domain or both, not ${policy}`);
   const policies = policy === 'both' ? POLICIES : [policy];
   const address = options.addr || '192.0.2.1';
-  const items = inputs(positional, options['no-from']);
+  const items = inputs(positional, options['no-from'], { sni: options.sni, tls: options.tls, alpn: options.alpn });
   const places = options.config.map((file) => placement(file, { upstream: options.upstream || options.backend, haproxyVersion: options['haproxy-version'] }));
   const results = [];
   for (const item of items) {
@@ -100,6 +121,10 @@ export function where(argv, out) {
     lines.push(`${places.length > 1 ? `[${i + 1}] ` : ''}${pl.describe}`);
     if (pl.model.listeners.length) lines.push(`    listeners: ${pl.model.listeners.map((l) => `${l.listen} (${l.policy})`).join(', ')}`);
     if (pl.model.keyKind === 'addr') lines.push(`    hashes the client address (${address}), not jidroute's key`);
+    if (!options.sni && !options.tls && pl.model.listeners.some((l) => /(^|:)(5223|5270)\b/.test(l.listen) && !/\bssl\b/.test(l.listen))) {
+      lines.push('    a listener on a Direct TLS port without TLS termination passes TLS through: its key is the ClientHello\'s SNI (--sni NAME or --tls), not the header');
+    }
+    for (const l of pl.model.listeners.filter((x) => x.policy === 'none')) lines.push(`    ${l.listen}: no jidroute handler, the key is unset (${pl.model.proxy === 'nginx' ? 'nginx hashes an empty key: round robin' : 'HAProxy balances round robin'})`);
   });
   lines.push('');
   const headers = ['input', 'policy', 'route_by', 'key', ...places.map((_, i) => (places.length > 1 ? `server [${i + 1}]` : 'server'))];
@@ -111,6 +136,6 @@ export function where(argv, out) {
   });
   lines.push(table(headers, rows));
   const byAddr = results.filter((r) => r.routeBy === 'addr');
-  if (byAddr.length) lines.push('', `route_by addr: no key from the header (${[...new Set(byAddr.map((r) => r.stream))].join(', ')}); the proxy hashes the client address (--addr ${address}).`);
+  if (byAddr.length) lines.push('', `route_by addr: no key from the header or hello (${[...new Set(byAddr.map((r) => r.stream))].join(', ')}); the proxy hashes the client address (--addr ${address}).`);
   out.write(lines.join('\n') + '\n');
 }

@@ -12,6 +12,8 @@ import { HaproxyRing, formulaFor } from '../cli/ring-haproxy.mjs';
 import { sampleJids, startStack, sendAll, header, domainOf, cliJson, runCli, haproxyVersionHere, waitForLogLines } from './lib/cli.mjs';
 import { tempDir } from './lib/procs.mjs';
 
+const HAPROXY_HERE = haproxyVersionHere();
+
 const JIDS = sampleJids(220, 56);
 const SPLIT = 'split.me@example.com';
 
@@ -19,7 +21,7 @@ const SPLIT = 'split.me@example.com';
 function addressAwayFrom(kind, stack) {
   const ring = kind === 'nginx'
     ? new NginxRing(stack.ports.slice(0, 3).map((p) => `127.0.0.1:${p}`))
-    : new HaproxyRing(3, { formula: formulaFor(haproxyVersionHere()).formula });
+    : new HaproxyRing(3, { formula: formulaFor(HAPROXY_HERE).formula });
   const target = ring.place(SPLIT);
   for (let i = 1; i < 250; i++) {
     const address = `127.0.3.${i}`;
@@ -80,7 +82,7 @@ for (const kind of ['nginx', 'haproxy']) {
       t.same(fromReport, seen, 'per backend: the connections each backend received');
 
       // Hottest keys: each count is the number of connections sent with that key.
-      const keyJson = await cliJson(['where', '-', '--config', stack.prepared.conf, ...(kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere()] : [])], { input: JIDS.join('\n') + '\n' });
+      const keyJson = await cliJson(['where', '-', '--config', stack.prepared.conf, ...(kind === 'haproxy' ? ['--haproxy-version', HAPROXY_HERE] : [])], { input: JIDS.join('\n') + '\n' });
       const expected = new Map();
       const add = (k) => expected.set(k, (expected.get(k) || 0) + 1);
       for (const x of keyJson.results) add(x.key);
@@ -124,6 +126,16 @@ for (const kind of ['nginx', 'haproxy']) {
       const s = await cliJson(['report', join(dir, 'sni.log'), '--config', stack.prepared.conf]);
       t.equal(s.byRouteBy.sni, 1, 'an unknown route_by is counted');
       t.equal(s.byStream['tls-client'], 1, 'an unknown stream is counted');
+
+      // HAProxy's own events through a raw log target are skipped, counted.
+      if (kind === 'haproxy') {
+        const events = ['Server xmpp_c2s/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 2 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+          'backend xmpp_c2s has no server available!', 'Proxy xmpp_bare started.'];
+        writeFileSync(join(dir, 'events.log'), [...events, ...lines].join('\n') + '\n');
+        const e = await cliJson(['report', join(dir, 'events.log'), '--config', stack.prepared.conf]);
+        t.equal(e.proxyMessagesSkipped, events.length, 'HAProxy events (Server ... is DOWN) are skipped and counted');
+        t.equal(e.connections, lines.length, 'and every connection line is read');
+      }
 
       // A line of another format: one line naming file and line, exit 2.
       writeFileSync(join(dir, 'bad.log'), [...lines.slice(0, 3), 'this is not an access-log line', ...lines.slice(3)].join('\n'));

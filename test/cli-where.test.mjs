@@ -8,19 +8,21 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProxy } from './lib/proxies.mjs';
 import { tempDir } from './lib/procs.mjs';
-import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, runCli } from './lib/cli.mjs';
+import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli, sendAll, header, domainOf } from './lib/cli.mjs';
+import { clientHello } from '../cli/tls-hello.mjs';
 
 const JIDS = sampleJids(220);
-const versionArgs = (kind) => (kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere()] : []);
+const HAPROXY = haproxyVersionHere();
+const versionArgs = (kind) => (kind === 'haproxy' ? ['--haproxy-version', HAPROXY] : []);
 
 const VARIANTS = [
   { name: 'as in the example', edit: (t) => t },
   { name: 'second server down', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 1 ? addParam(kind, kind === 'nginx' ? 'down' : 'disabled')(l) : l)) },
   { name: 'weights 1, 3, 2', edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', (l, i) => (i === 0 ? l : addParam(kind, kind === 'nginx' ? `weight=${[1, 3, 2][i]}` : `weight ${[1, 3, 2][i]}`)(l))) },
   // HAProxy 3.0+: the ring from the servers' addresses instead of their ids.
-  { name: 'hash-key addr-port', only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr-port')) },
+  { name: 'hash-key addr-port', only: (kind) => kind === 'haproxy' && Number(HAPROXY.split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr-port')) },
   // All three on 127.0.0.1: one ring position for all (where says so).
-  { name: 'hash-key addr', sameNodes: true, only: (kind) => kind === 'haproxy' && Number(haproxyVersionHere().split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr')) },
+  { name: 'hash-key addr', sameNodes: true, only: (kind) => kind === 'haproxy' && Number(HAPROXY.split('.')[0]) >= 3, edit: (t, kind) => editServers(t, kind, 'xmpp_c2s', addParam(kind, 'hash-key addr')) },
 ];
 
 const agreeing = (a, b) => a.filter((x, i) => x === b[i]).length;
@@ -74,6 +76,53 @@ for (const kind of ['nginx', 'haproxy']) {
     } finally {
       if (b) await b.proxy.stop();
       await a.stop();
+    }
+  });
+}
+
+// The other rows of the version matrix that are ready here (the sid lines:
+// nginx 1.30 with njs and with QuickJS, HAProxy 3.2 and 3.4): the example
+// configs as they are, both policies, every account.
+for (const target of otherLines(['sid', 'sid-qjs'])) {
+  for (const kind of ['nginx', 'haproxy']) {
+    t.test(`${kind} of the ${target.name} line: where predicts it for ${JIDS.length} accounts`, { skip: target.missing || false }, async (t) => {
+      const version = kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere(target.line)] : [];
+      const stack = await startStack(kind, { line: target.line });
+      try {
+        const got = await placeSample(stack, JIDS);
+        const want = await predict(stack, JIDS, version);
+        t.equal(got.bare.filter(Boolean).length, JIDS.length, 'every connection reached a backend');
+        t.equal(agreeing(got.bare, want.bare), JIDS.length, `bare policy, where ${version.join(' ')} agrees for every account`);
+        t.equal(agreeing(got.domain, want.domain), JIDS.length, `domain policy, where ${version.join(' ')} agrees for every account`);
+      } finally {
+        await stack.stop();
+      }
+    });
+  }
+}
+
+// Passthrough (nginx-passthrough.conf, haproxy-passthrough.cfg): tenants
+// by `to` on 5322 and by the ClientHello's SNI on 5223 (nginx: `hash` without
+// consistent there). where --tls sends each JID as a hello for its domain.
+for (const kind of ['nginx', 'haproxy']) {
+  t.test(`${kind} passthrough: where predicts STARTTLS by to and Direct TLS by SNI`, async (t) => {
+    const config = kind === 'nginx' ? 'njs/nginx-passthrough.conf' : 'haproxy/haproxy-passthrough.cfg';
+    const stack = await startStack(kind, { config, backendPorts: [5301, 5302, 5303, 5311, 5312, 5313] });
+    const jids = JIDS.slice(0, 120);
+    try {
+      const tls = stack.prepared.ports.get(5223);
+      const starttls = await sendAll(jids.map((j) => ({ port: stack.tenants, bytes: header(j, domainOf(j)) })));
+      const direct = await sendAll(jids.map((j) => ({ port: tls, bytes: clientHello(domainOf(j)) })));
+      const c2s = kind === 'nginx' ? 'xmpp_tenants_c2s' : 'xmpp_tenants_c2s';
+      const a = await predict(stack, jids, ['--policy', 'domain', '--upstream', c2s, ...versionArgs(kind)]);
+      const b = await predict(stack, jids, ['--policy', 'domain', '--tls', '--upstream', `${c2s}_tls`, ...versionArgs(kind)]);
+      t.equal(starttls.filter(Boolean).length, jids.length, 'every STARTTLS connection reached a backend');
+      t.equal(agreeing(starttls, a.domain), jids.length, 'STARTTLS on 5322: where agrees for every account (key: to)');
+      t.equal(agreeing(direct, b.domain), jids.length, 'Direct TLS on 5223: where --tls agrees for every account (key: the SNI)');
+      t.ok(b.json.results.every((r) => r.routeBy === 'sni'), 'route_by sni');
+      t.equal(new Set(direct).size, 3, 'the hellos land on all three TLS ports');
+    } finally {
+      await stack.stop();
     }
   });
 }

@@ -1,12 +1,13 @@
 // The jidroute command under test: run it as users do (bin/jidroute), and a
 // sample of accounts sent through the real proxies to see where each lands.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
 import { startBackends, exchange } from './backends.mjs';
 import { random } from './generate.mjs';
 import { freePort, sleep, waitFor } from './procs.mjs';
+import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from './lines.mjs';
 
 export const BIN = join(ROOT, 'bin/jidroute');
 
@@ -81,13 +82,45 @@ export async function sendAll(items, { concurrency = 8 } = {}) {
   return out;
 }
 
-/** The HAProxy the tests run (the host's, or JIDROUTE_CHROOT's): "2.6.12". */
-export function haproxyVersionHere(root = process.env.JIDROUTE_CHROOT) {
-  const run = root ? spawnSync('chroot', [root, 'haproxy', '-v'], { encoding: 'utf8' }) : spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
+/** How to run the HAProxy of a release line (test/lib/lines.mjs), without
+ * making anything: [command, leading args]. JIDROUTE_CHROOT overrides the
+ * root, as in commandFor. */
+function haproxyCommand(line) {
+  const part = line.haproxy;
+  if (part.build) return [join(haproxy34Dir(), 'haproxy'), []];
+  const root = process.env.JIDROUTE_CHROOT || (part.root ? rootDir(part.root) : null);
+  return root ? ['chroot', [root, 'haproxy']] : ['haproxy', []];
+}
+
+/** The HAProxy a line runs (by default the one the tests run): "2.6.12". */
+export function haproxyVersionHere(line = currentLine()) {
+  const [cmd, pre] = haproxyCommand(line);
+  const run = spawnSync(cmd, [...pre, '-v'], { encoding: 'utf8' });
   const m = /version (\d+\.\d+\.\d+)/.exec(run.stdout || '');
   if (!m) throw new Error(`no haproxy version: ${run.stdout} ${run.stderr}`);
   return m[1];
 }
+
+/** Why the line `name` cannot run here without making a root or a build
+ * first (minutes), or null when its nginx and HAProxy are ready. */
+export function lineMissing(name) {
+  const line = LINES[name];
+  for (const part of [line.nginx, line.haproxy]) {
+    if (part.build) {
+      if (haproxy34Missing()) return haproxy34Missing();
+      if (!existsSync(join(haproxy34Dir(), 'haproxy'))) return `line ${name}: HAProxy ${part.want} not built yet (run a test with JIDROUTE_LINE=${name} once)`;
+    } else if (part.root && !rootReady(part.root)) return `line ${name}: the ${part.root} root is not made yet (run a test with JIDROUTE_LINE=${name} once)`;
+  }
+  return null;
+}
+
+/** The lines other than the current one that can run here now. */
+export function otherLines(names) {
+  const current = process.env.JIDROUTE_LINE || 'bookworm';
+  return names.filter((n) => n !== current).map((n) => ({ name: n, line: LINES[n], missing: lineMissing(n) }));
+}
+
+export { LINES };
 
 /** Edits the server lines of one upstream (nginx) or backend (HAProxy):
  * edit(line, index) returns the new line. */
@@ -102,7 +135,7 @@ export function editServers(text, kind, name, edit) {
       if (inside && /^\s*\}/.test(l)) inside = false;
       if (inside && /^\s*server\s/.test(l)) lines[i] = edit(l, index++);
     } else {
-      if (/^(backend|frontend|listen|defaults|global)\b/.test(l)) inside = new RegExp(`^backend\\s+${name}\\s*$`).test(l);
+      if (/^(backend|frontend|listen|defaults|global)\b/.test(l)) inside = new RegExp(`^backend\\s+${name}(\\s|$)`).test(l); // "backend NAME [from DEFAULTS]"
       else if (inside && /^\s*server\s/.test(l)) lines[i] = edit(l, index++);
     }
   }
@@ -120,11 +153,11 @@ export function addParam(kind, param) {
  * free ports the test may add to the config). Returns { prepared, proxy,
  * backends, names, portOf(name), nameOfPort(port), c2s, tenants, stop() }.
  */
-export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false } = {}) {
+export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false, line, config, backendPorts = [5301, 5302, 5303] } = {}) {
   for (let attempt = 1; ; attempt++) {
     const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-    const prepared = await prepare(undefined, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
-    const ports = [5301, 5302, 5303].map((p) => prepared.ports.get(p));
+    const prepared = await prepare(config, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
+    const ports = backendPorts.map((p) => prepared.ports.get(p));
     for (let i = 0; i < extraBackends; i++) ports.push(await freePort());
     const names = ports.map((_, i) => `b${i}`);
     const s2sPorts = s2s ? [5401, 5402, 5403].map((p) => prepared.ports.get(p)) : [];
@@ -135,10 +168,12 @@ export async function startStack(kind, { edit = (t) => t, extraBackends = 0, lis
       if (e.code === 'EADDRINUSE' && attempt < 3) continue;
       throw e;
     }
-    writeFileSync(prepared.conf, edit(readFileSync(prepared.conf, 'utf8'), { ports }));
+    // Another line's nginx: its engine (js_engine qjs on sid-qjs).
+    const engine = (text) => (kind === 'nginx' && line && !/js_engine/.test(text) ? forEngine(text, line) : text);
+    writeFileSync(prepared.conf, engine(edit(readFileSync(prepared.conf, 'utf8'), { ports })));
     let proxy;
     try {
-      proxy = await startProxy(prepared, { waitPort: prepared.ports.get(5222), waitHost: listenHost });
+      proxy = await startProxy(prepared, { waitPort: prepared.ports.get(5222) ?? prepared.ports.get(5322), waitHost: listenHost, line });
       await sleep(200);
       if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-400)}`);
     } catch (e) {
