@@ -65,8 +65,8 @@ function publish(s: NginxStreamRequest, route: Route): void {
  * more bytes (or preread_timeout closes the connection), so the header timer
  * would help nothing there; seen working on njs 0.8.9 (nginx 1.26). */
 function timersResumePreread(): boolean {
-  const parts = njs.version.split('.');
-  return Number(parts[0]) > 0 || Number(parts[1]) >= 8;
+  // njs.version_number: 0xMMmmpp, there since njs 0.7.4.
+  return (njs as unknown as { version_number: number }).version_number >= 0x000800;
 }
 
 /** `policy`: the handler's own (bare, domain), or undefined for

@@ -10,8 +10,8 @@ import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const INSTALL_DIR = '/usr/local/lib/jidroute/';
 
-/** Gives every port the config names (listen/bind and 127.0.0.1:N) a free
- * one; returns the new text and the map from old port to new. */
+/** A free port for every port the config names (listen/bind and
+ * 127.0.0.1:N): the map from old port to new (moveConfig rewrites the text). */
 export async function movePorts(text, listenPattern) {
   const ports = new Map();
   const found = [...text.matchAll(listenPattern), ...text.matchAll(/127\.0\.0\.1:(\d+)/g)];
