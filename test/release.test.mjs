@@ -54,6 +54,30 @@ t.test('the tarball: layout, checksums, version', async (t) => {
   else t.equal(njs.stdout.trim(), version, 'jidroute.version from the njs module');
 });
 
+// The jidroute command from the tarball alone (Node 20, no node_modules, no
+// build step): where, moves and report on the tarball's own example configs.
+t.test('the jidroute command runs from the tarball', { skip: existsSync(join(top, 'bin/jidroute')) ? false : 'no bin/jidroute in this release' }, async (t) => {
+  // As a user runs it: without the test runner's module hooks in NODE_OPTIONS.
+  const cli = (args, input) => spawnSync('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh', join(top, 'bin/jidroute'), ...args],
+    { cwd: top, encoding: 'utf8', input, timeout: 60000 });
+  t.notOk(existsSync(join(top, 'node_modules')), 'no node_modules beside it');
+  const where = cli(['where', 'juliet@example.com', '--config', 'njs/nginx.conf']);
+  t.equal(where.status, 0, `where exits 0 ${where.stderr}`);
+  t.match(where.stdout, /juliet@example\.com\s+127\.0\.0\.1:530[123]/, 'where names the key and a server of the config');
+  const header = "<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
+  const stdin = cli(['where', '-', '--config', 'haproxy/haproxy.cfg', '--haproxy-version', '2.6'], header);
+  t.equal(stdin.status, 0, `where - (a header on standard input) exits 0 ${stdin.stderr}`);
+  t.match(stdin.stdout, /domain\s+to\s+example\.com/, 'the header keyed by to under the domain policy');
+  const moves = cli(['moves', '--before', 'njs/nginx.conf', '--after', 'njs/nginx.conf', '--generate', '200']);
+  t.equal(moves.status, 0, `moves exits 0 ${moves.stderr}`);
+  t.match(moves.stdout, /0 of 200 accounts move/, 'the same config moves nobody');
+  const log = join(tempDir('jidroute-release-log-'), 'xmpp.log');
+  writeFileSync(log, 'not a log line of the example formats\n');
+  const report = cli(['report', log]);
+  t.equal(report.status, 2, 'report on a foreign line exits 2');
+  t.match(report.stderr, /xmpp\.log:1/, 'and names the file and line');
+});
+
 t.test('a changed file fails the checksums (and install.sh refuses it)', async (t) => {
   const copy = tempDir('jidroute-release-bad-');
   spawnSync('tar', ['-C', copy, '-xzf', tarball]);
