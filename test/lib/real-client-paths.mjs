@@ -37,7 +37,7 @@ function listeners(kind, text) {
       const pass = /^\s*proxy_pass\s+(\S+);/m.exec(body);
       if (!listen || !pass) continue;
       out.push({ port: Number(listen[1]), ssl: /\bssl\b/.test(listen[2]),
-        policy: /^\s*set\s+\$xmpp_policy\s+domain;/m.test(body) ? 'domain' : 'bare', upstreamPorts: upstreams.get(pass[1]) ?? [] });
+        policy: /^\s*js_preread\s+jidroute\.domain;|^\s*set\s+\$xmpp_policy\s+domain;/m.test(body) ? 'domain' : 'bare', upstreamPorts: upstreams.get(pass[1]) ?? [] });
     }
   } else {
     const sections = text.split(/\n(?=(?:frontend|backend|listen|global|defaults)\b)/);
@@ -49,11 +49,20 @@ function listeners(kind, text) {
     for (const s of sections) {
       if (!/^frontend\s/.test(s)) continue;
       const body = s.split('\n').map((l) => l.replace(/#.*/, '')).join('\n');
-      const bind = /^\s*bind\s+:(\d+)(.*)$/m.exec(body);
-      const backend = /^\s*default_backend\s+(\S+)/m.exec(body);
-      if (!bind || !backend) continue;
-      out.push({ port: Number(bind[1]), ssl: /\bssl\b/.test(bind[2]),
-        policy: /set-var\(sess\.xmpp_policy\)\s+str\(domain\)/.test(body) ? 'domain' : 'bare', upstreamPorts: backends.get(backend[1]) ?? [] });
+      const fallback = /^\s*default_backend\s+(\S+)/m.exec(body);
+      const policy = /lua\.jidroute_domain\b|set-var\(sess\.xmpp_policy\)\s+str\(domain\)/.test(body) ? 'domain' : 'bare';
+      // Each bind, with the backend its connections go to: `use_backend X if
+      // { ssl_fc }` for a TLS bind, `{ so_name N }` for a named one, else the
+      // default_backend.
+      for (const bind of body.matchAll(/^\s*bind\s+:(\d+)(.*)$/gm)) {
+        const ssl = /\bssl\b/.test(bind[2]);
+        const name = /\bname\s+(\S+)/.exec(bind[2]);
+        const byName = name && new RegExp(`^\\s*use_backend\\s+(\\S+)\\s+if\\s+\\{\\s*so_name\\s+${name[1]}\\s*\\}`, 'm').exec(body);
+        const byTls = ssl && /^\s*use_backend\s+(\S+)\s+if\s+\{\s*ssl_fc\s*\}/m.exec(body);
+        const backend = byName || byTls || fallback;
+        if (!backend) continue;
+        out.push({ port: Number(bind[1]), ssl, policy, upstreamPorts: backends.get(backend[1]) ?? [] });
+      }
     }
   }
   return out;

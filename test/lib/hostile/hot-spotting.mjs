@@ -23,8 +23,10 @@ export async function hotSpotting(kind, { addresses = 2, perAddress = 250, hashe
   try {
     // What an attacker does first: try 'from' values until enough land on
     // the target (here it reads the backend's greeting; a real attacker
-    // would tell servers apart by their certificates or stream ids).
-    const candidates = Array.from({ length: hashesWanted * 6 }, (_, i) => `x${i}@attacker.example`);
+    // would tell servers apart by their certificates or stream ids). They
+    // are accounts of the service's domain: a 'from' of another domain than
+    // 'to' is ignored (core/key.ts isAccountOf), so an attacker forges both.
+    const candidates = Array.from({ length: hashesWanted * 6 }, (_, i) => `x${i}@example.com`);
     const placed = await probeHomes(stack, candidates);
     const hot = candidates.filter((c) => placed.get(c) === target).slice(0, hashesWanted);
     const homes = await probeHomes(stack, Array.from({ length: 60 }, (_, i) => `user${i}@example.com`));
