@@ -17,8 +17,8 @@ export const MAX_HEADER_TIMEOUT_MS = 600000;
 
 /**
  * What a platform reads natively, handed to the router by its adapter
- * (njs/jidroute.ts passes recognise.js.ts's, haproxy/jidroute.ts
- * recognise.lua.ts's): nothing here is swapped behind an import.
+ * (njs/jidroute.ts passes core/js/recognise.ts's, haproxy/jidroute.ts
+ * core/lua/recognise.ts's): nothing here is swapped behind an import.
  */
 export interface Recogniser {
   /** The final route of a header of a shape real clients send, read in one

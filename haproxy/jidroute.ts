@@ -1,7 +1,7 @@
 // HAProxy adapter: `tcp-request content lua.jidroute` (bare policy) and
 // `lua.jidroute_domain` (domain policy), actions that wait for
-// the stream header (within `tcp-request inspect-delay`), lets core/ decide,
-// and sets sess.xmpp_key, sess.xmpp_from, sess.xmpp_to, sess.xmpp_route_by.
+// the stream header (within `tcp-request inspect-delay`), let core/ decide,
+// and set sess.xmpp_key, sess.xmpp_from, sess.xmpp_to, sess.xmpp_route_by.
 //
 //   global
 //     lua-load /usr/local/lib/jidroute/jidroute.lua

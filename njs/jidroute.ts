@@ -69,7 +69,7 @@ function timersResumePreread(): boolean {
   return (njs as unknown as { version_number: number }).version_number >= 0x000800;
 }
 
-/** `policy`: the handler's own (bare, domain), or undefined for
+/** `named`: the handler's own policy (bare, domain), or undefined for
  * jidroute.preread, which reads $xmpp_policy as it always has. */
 function route(s: NginxStreamRequest, named: string | undefined): void {
   const vars = s.variables as Record<string, string | undefined>;

@@ -63,7 +63,7 @@ else {
 }
 
 const bareOf = (jid) => jid.split('/')[0].toLowerCase();
-/** A `from` that is an account of the `to` domain (core/key.ts isAccountOf, simplified for these clients). */
+/** A `from` that is an account of the `to` domain (core/key.ts streamRoute, simplified for these clients). */
 const accountFrom = (from, to) => !!from && from.includes('@') && (!to || bareOf(from).split('@')[1] === to.toLowerCase());
 
 /** What the proxy should have keyed a device on, from what it sent on this path. */

@@ -25,7 +25,7 @@ export async function hotSpotting(kind, { addresses = 2, perAddress = 250, hashe
     // the target (here it reads the backend's greeting; a real attacker
     // would tell servers apart by their certificates or stream ids). They
     // are accounts of the service's domain: a 'from' of another domain than
-    // 'to' is ignored (core/key.ts isAccountOf), so an attacker forges both.
+    // 'to' is ignored (core/key.ts streamRoute), so an attacker forges both.
     const candidates = Array.from({ length: hashesWanted * 6 }, (_, i) => `x${i}@example.com`);
     const placed = await probeHomes(stack, candidates);
     const hot = candidates.filter((c) => placed.get(c) === target).slice(0, hashesWanted);
