@@ -5,12 +5,13 @@
 // host's network only; nothing here talks beyond 127.0.0.0/8 except apt and
 // debootstrap, to the Debian archive the machine's apt already uses.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync, readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, mkdtempSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './proxies.mjs';
-import { ensureHaproxy34, writeHostAptOptions, CACHE } from './lines.mjs';
+import { ensureHaproxy34, ensureBase, writeHostAptOptions } from './lines.mjs';
 import { startProcess, tempDir, sleep } from './procs.mjs';
 
 export const GENERATIONS = {
@@ -32,10 +33,12 @@ export const image = (what, generation) => `jidroute-${what}:${generation}`;
 export const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const COMPOSE = existsSync('/usr/bin/docker-compose') ? '/usr/bin/docker-compose' : 'docker-compose';
 const PACKAGES = { 'docker.io': '/usr/sbin/dockerd', debootstrap: '/usr/sbin/debootstrap', 'docker-compose': '/usr/bin/docker-compose' };
-const LOCK = '/tmp/jidroute-docker.lock';
+// Per engine: a run against another daemon (DOCKER_HOST) has its own lock.
+const ENGINE = process.env.DOCKER_HOST ? `-${createHash('sha256').update(process.env.DOCKER_HOST).digest('hex').slice(0, 8)}` : '';
+const LOCK = `/tmp/jidroute-docker${ENGINE}.lock`;
 // Written when this helper starts dockerd: a run killed before it could stop
 // its daemon leaves this behind, and the next run adopts (and stops) it.
-const DAEMON_PID_FILE = '/run/jidroute-dockerd.pid';
+const DAEMON_PID_FILE = `/run/jidroute-dockerd${ENGINE}.pid`;
 const LABEL = 'org.jidroute.test-pid';
 
 /** Runs a command to its end (bounded by timeoutMs); resolves to
@@ -187,7 +190,8 @@ async function imageExists(name) {
   return r.code === 0;
 }
 
-/** debian:<generation>-slim, made with debootstrap when missing. Named as the
+/** debian:<generation>-slim, made from the cached minbase root (debootstrap
+ * once, test/lib/lines.mjs ensureBase) when missing. Named as the
  * official images, so the same Dockerfiles build here and on users' machines
  * (where Docker pulls the official ones). */
 async function ensureBaseImage(generation, log) {
@@ -197,10 +201,7 @@ async function ensureBaseImage(generation, log) {
   const started = Date.now();
   const dir = mkdtempSync(`/var/tmp/jidroute-rootfs-${generation}-`);
   try {
-    // A minbase root made earlier on this machine saves the debootstrap.
-    const made = join(CACHE, 'roots', `${generation}-base`);
-    if (existsSync(join(made, 'usr/bin/apt-get'))) await run('cp', ['-a', `${made}/.`, dir], { timeoutMs: 600000 });
-    else await run('debootstrap', ['--variant=minbase', generation, dir, archive], { timeoutMs: 900000 });
+    await run('cp', ['-a', `${await ensureBase(generation, log)}/.`, dir], { timeoutMs: 600000 });
     // Sources as the official images have them: the release, its updates and
     // its security archive (unstable has neither).
     const sid = generation === 'sid';
@@ -216,7 +217,7 @@ async function ensureBaseImage(generation, log) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  log(`made ${name} with debootstrap in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  log(`made ${name} from its minbase root in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return true;
 }
 

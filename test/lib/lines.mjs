@@ -126,29 +126,48 @@ export function rootReady(suite) {
 }
 
 /**
- * Makes the Debian root `suite` (trixie, sid) under CACHE/roots unless it is
- * there: debootstrap --variant=minbase (or a copy of roots/sid-base when a
- * machine has one), then the packages. Returns its path.
+ * The minbase root of `suite` (bookworm, trixie, sid) under CACHE/roots,
+ * made once by debootstrap and then only copied: the release lines' roots
+ * and the Docker base images (debian:<suite>-slim, test/lib/docker.mjs) start
+ * from it, so a cold machine runs debootstrap once a suite. Returns its path.
  */
-export async function ensureRoot(suite, log = (s) => console.error(`# lines: ${s}`)) {
-  const dir = rootDir(suite);
-  if (rootReady(suite)) return dir;
-  return withLock(`root-${suite}`, async () => {
-    if (rootReady(suite)) return dir;
+export async function ensureBase(suite, log = (s) => console.error(`# lines: ${s}`)) {
+  const dir = rootDir(`${suite}-base`);
+  const ready = () => existsSync(join(dir, 'usr/bin/apt-get'));
+  if (ready()) return dir;
+  return withLock(`base-${suite}`, async () => {
+    if (ready()) return dir;
     if (process.getuid() !== 0) throw new Error(`making ${dir} needs root`);
     const started = Date.now();
     const work = `${dir}.new-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(CACHE, 'roots'), { recursive: true });
     const { archive } = debianMirrors();
-    const base = join(CACHE, 'roots', `${suite}-base`);
-    if (existsSync(join(base, 'usr/bin/apt-get'))) {
-      log(`copying ${base} (a minbase root made earlier) to ${work}`);
-      await run('cp', ['-a', base, work], { timeoutMs: 600000 });
-    } else {
-      log(`debootstrap --variant=minbase ${suite} ${work} ${archive}`);
-      await run('debootstrap', ['--variant=minbase', suite, work, archive], { timeoutMs: 1200000 });
-    }
+    log(`debootstrap --variant=minbase ${suite} ${work} ${archive}`);
+    await run('debootstrap', ['--variant=minbase', suite, work, archive], { timeoutMs: 1200000 });
+    renameSync(work, dir);
+    log(`made ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return dir;
+  });
+}
+
+/**
+ * Makes the Debian root `suite` (trixie, sid) under CACHE/roots unless it is
+ * there: a copy of its minbase root (ensureBase), then the packages. Returns
+ * its path.
+ */
+export async function ensureRoot(suite, log = (s) => console.error(`# lines: ${s}`)) {
+  const dir = rootDir(suite);
+  if (rootReady(suite)) return dir;
+  const base = await ensureBase(suite, log);
+  return withLock(`root-${suite}`, async () => {
+    if (rootReady(suite)) return dir;
+    if (process.getuid() !== 0) throw new Error(`making ${dir} needs root`);
+    const started = Date.now();
+    const work = `${dir}.new-${process.pid}`;
+    rmSync(work, { recursive: true, force: true });
+    const { archive } = debianMirrors();
+    await run('cp', ['-a', base, work], { timeoutMs: 600000 });
     writeFileSync(join(work, 'etc/apt/sources.list'), `deb ${archive} ${suite} main\n`);
     writeFileSync(join(work, 'etc/resolv.conf'), readSafe('/etc/resolv.conf'));
     writeHostAptOptions(work);
