@@ -293,10 +293,17 @@ export async function useDocker({ images = [], bases = [], log = (s) => console.
     await removeContainers(false);
     const baseOf = (g) => (g === '3.4' ? HAPROXY_34.base : g);
     for (const generation of new Set([...bases, ...images.map(([, g]) => g)].map(baseOf))) await ensureBaseImage(generation, log);
-    for (const [what, generation] of images) {
-      if (generation === '3.4') await buildHaproxy34Image(log);
-      else await buildImage(what, generation, log);
-    }
+    // Three builds at a time: on a cold machine each mostly waits on apt's
+    // downloads and on the disk.
+    const queue = [...images];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [what, generation] = next;
+        if (generation === '3.4') await buildHaproxy34Image(log);
+        else await buildImage(what, generation, log);
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
   } catch (e) {
     await release();
     throw e;
