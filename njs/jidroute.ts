@@ -40,6 +40,14 @@ const NOT_ASCII = /[^\x00-\x7f]/;
  * first; plain ASCII, every client's header, is read as it came. */
 const BYTES_TO_REMAKE = /[&\x80-\xff]/;
 
+/** njs 0.7's byte string as one code unit a byte. Through hex, the one way
+ * njs 0.7 gives a byte string's bytes as they are: Buffer.from(bytes) decodes
+ * them as UTF-8 (an invalid sequence becomes U+FFFD). */
+function codeUnits(bytes: string): string {
+  const hex = (bytes as unknown as { toString(encoding: string): string }).toString('hex');
+  return byteString(Buffer.from(hex, 'hex'), 0);
+}
+
 /** core/ answers in UTF-8 bytes; nginx writes a variable's text as UTF-8, so
  * it must get the text those bytes spell (core/ checked they are UTF-8). */
 function text(bytes: string): string {
@@ -92,11 +100,12 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
   function policy(): string | undefined {
     return named !== undefined ? named : vars.xmpp_policy;
   }
-  // Before njs 0.8.5 the 'upload' event hands the bytes read so far as a byte
-  // string (njs_vm_value_string_set: one code unit a byte), the form core/
-  // reads, with nothing to convert; from 0.8.5 that string is decoded as UTF-8
-  // (njs_vm_value_string_create), so the Buffer of 'upstream' is read instead.
-  const event = njsVersion() < 0x000805 ? 'upload' : 'upstream';
+  // njs 0.7's 'upload' event hands the bytes read so far as a byte string
+  // (njs_vm_value_string_set), which plain ASCII core/ reads as it is, with
+  // nothing to convert. Later njs drop byte strings (0.8.0 the functions
+  // that read them, 0.8.5 the event's: its string is decoded as UTF-8), so
+  // there the Buffer of 'upstream' is read.
+  const event = njsVersion() < 0x000800 ? 'upload' : 'upstream';
   let router: Router | undefined;
   let seen = '';
   let finished = false;
@@ -143,15 +152,39 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
     }, timeoutMs);
   }
 
+  // On njs 0.7, `seen` is the byte string as it came (`raw`) until it
+  // holds what core/ cannot read that way (BYTES_TO_REMAKE), then one code
+  // unit a byte. Only the bytes new to an event are tested, and the test
+  // waits until the recogniser has declined: every header it reads is plain
+  // ASCII.
+  let raw = true;
   s.on(event as 'upload', function (data: string | Buffer): void {
     if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
       if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
       // Each event has every byte read so far.
-      if (typeof data === 'string') seen = BYTES_TO_REMAKE.test(data) ? byteString(Buffer.from(data), 0) : data;
-      else if (data.length > seen.length) seen += byteString(data, seen.length);
-      if (!feedRouter(router, seen)) {
+      let decided: boolean;
+      if (typeof data !== 'string') {
+        if (data.length > seen.length) seen += byteString(data, seen.length);
+        decided = feedRouter(router, seen);
+      } else if (!raw) {
+        if (data.length > seen.length) seen += codeUnits(data.substring(seen.length));
+        decided = feedRouter(router, seen);
+      } else {
+        const before = seen.length;
+        seen = data;
+        decided = feedRouter(router, seen);
+        if (!recognised(router) && BYTES_TO_REMAKE.test(before === 0 ? data : data.substring(before))) {
+          // Read again from the first byte, one code unit a byte: what the
+          // full reader kept so far came from the byte string.
+          raw = false;
+          seen = codeUnits(data);
+          router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
+          decided = feedRouter(router, seen);
+        }
+      }
+      if (!decided) {
         if (timer === undefined) startTimer();
         return;
       }
