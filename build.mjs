@@ -14,6 +14,74 @@ import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 // njs, into the module: jidroute.version.
 const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
 
+// njs runs a module's top level in every connection's VM: every function
+// declaration is an object made again (about 190 instructions each, kept until
+// the connection ends), every `var` set again. Most connections are decided
+// by the recogniser (core/js/recognise.ts) and never call the full reader
+// (core/header.ts, xml.ts, jid.ts, casemap.ts, tls-hello.ts), so in
+// dist/jidroute.js the full reader is the body of one function, fullReader(),
+// called when core/router.ts first needs it: the same code (esbuild bundles
+// it from core/ as it is), made only on the connections that use it. The
+// calls core/router.ts makes into it, by module:
+const FULL_READER_CALLS = {
+  header: ['newHeaderScan', 'scanHeader'],
+  key: ['routeHeader'],
+  'tls-hello': ['newHelloScan', 'scanHello', 'routeHello'],
+};
+// newHeaderScan and newHelloScan make the full reader and keep it in the
+// state they return (`reader`); the other calls take it from there, so it is
+// made once a connection and no module-level state is kept (QuickJS reuses a
+// context across sessions).
+const STARTERS = ['newHeaderScan', 'newHelloScan'];
+
+const coreFile = (name) => join(process.cwd(), 'core', name + '.ts');
+
+/** The full reader as the text of `function fullReader() {...}`, returning
+ * the calls of FULL_READER_CALLS. */
+async function buildFullReader() {
+  const contents = Object.entries(FULL_READER_CALLS)
+    .map(([mod, names]) => `export { ${names.join(', ')} } from ${JSON.stringify(coreFile(mod))};`).join('\n');
+  const result = await build({
+    stdin: { contents, resolveDir: process.cwd(), loader: 'ts', sourcefile: 'full-reader.ts' },
+    bundle: true, format: 'esm', target: 'es2017', supported: njsSupported, write: false,
+    charset: 'ascii', legalComments: 'none', logLevel: 'error',
+  });
+  const code = result.outputFiles[0].text;
+  const match = /export\s*\{([^}]*)\};?\s*$/.exec(code);
+  if (!match) throw new Error('build: expected one export list from the full reader bundle');
+  const fields = match[1].split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
+    const [local, exported] = e.split(/\s+as\s+/);
+    return `${exported === undefined ? local : exported}: ${local}`;
+  });
+  return 'function fullReader() {\n' + code.slice(0, match.index) + `return { ${fields.join(', ')} };\n}\n`;
+}
+
+/** In the njs build, core/router.ts's imports of the modules above resolve to
+ * stand-ins: everything else of the module as it is (esbuild keeps only what
+ * is used), and each call of FULL_READER_CALLS forwarded to fullReader(). */
+function lazyFullReader(factory) {
+  const router = coreFile('router');
+  return {
+    name: 'lazy-full-reader',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/(header|key|tls-hello)$/ }, (args) =>
+        args.importer === router ? { path: args.path.slice(2), namespace: 'full-reader' } : undefined);
+      b.onResolve({ filter: /^full-reader:factory$/ }, () => ({ path: 'factory', namespace: 'full-reader' }));
+      b.onLoad({ filter: /.*/, namespace: 'full-reader' }, (args) => {
+        if (args.path === 'factory') return { contents: factory + 'export { fullReader };\n', loader: 'js' };
+        const stubs = FULL_READER_CALLS[args.path].map((name) => STARTERS.includes(name)
+          ? `export function ${name}(limit, skip) { var reader = fullReader(); var state = reader.${name}(limit, skip); state.reader = reader; return state; }`
+          : `export function ${name}(state, a, b) { return state.reader.${name}(state, a, b); }`);
+        return {
+          contents: `import { fullReader } from 'full-reader:factory';\nexport * from ${JSON.stringify(coreFile(args.path))};\n` +
+            stubs.join('\n') + '\n',
+          loader: 'js', resolveDir: process.cwd(),
+        };
+      });
+    },
+  };
+}
+
 async function buildNjs() {
   const result = await build({
     entryPoints: ['njs/jidroute.ts'],
@@ -26,6 +94,7 @@ async function buildNjs() {
     legalComments: 'none',
     logLevel: 'error',
     define: { __JIDROUTE_VERSION__: JSON.stringify(VERSION) },
+    plugins: [lazyFullReader(await buildFullReader())],
   });
   let code = result.outputFiles[0].text;
   // njs 0.7.9 rejects `export { x as default }`, esbuild's way of writing a

@@ -5,8 +5,8 @@
 //   js_var $xmpp_key; js_var $xmpp_from; js_var $xmpp_to; js_var $xmpp_route_by;
 //   js_preread jidroute.bare;       # or jidroute.domain: the policy is in the name
 /// <reference types="njs-types/ngx_stream_js_module" />
-import { Route, routeByAddress } from '../core/key';
-import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout } from '../core/router';
+import { BY_ADDR, Route, routeByAddress } from '../core/key';
+import { Router, currentRoute, feedRouter, newRouter, parseHeaderTimeout, recognised } from '../core/router';
 import { RECOGNISER_JS } from '../core/js/recognise';
 
 /** The bytes of a Buffer from `start` on as a byte string (one code unit a
@@ -31,6 +31,23 @@ function byteString(data: Buffer, start: number): string {
 
 const NOT_ASCII = /[^\x00-\x7f]/;
 
+/** What core/ cannot read in the byte string njs 0.7 hands to 'upload' as it
+ * is: njs 0.7 joins a byte string and a string core/ makes (with
+ * String.fromCharCode: decoding a character reference, case-mapping) by
+ * copying the bytes of each, and a code unit above 0x7f takes two bytes in
+ * the second, one in the first. So a byte above 0x7f, or a '&' (a reference
+ * core/ may decode to one), and the bytes are made one code unit a byte
+ * first; plain ASCII, every client's header, is read as it came. */
+const BYTES_TO_REMAKE = /[&\x80-\xff]/;
+
+/** njs 0.7's byte string as one code unit a byte. Through hex, the one way
+ * njs 0.7 gives a byte string's bytes as they are: Buffer.from(bytes) decodes
+ * them as UTF-8 (an invalid sequence becomes U+FFFD). */
+function codeUnits(bytes: string): string {
+  const hex = (bytes as unknown as { toString(encoding: string): string }).toString('hex');
+  return byteString(Buffer.from(hex, 'hex'), 0);
+}
+
 /** core/ answers in UTF-8 bytes; nginx writes a variable's text as UTF-8, so
  * it must get the text those bytes spell (core/ checked they are UTF-8). */
 function text(bytes: string): string {
@@ -52,12 +69,14 @@ function setOptional(vars: Record<string, string | undefined>, name: string, val
   }
 }
 
-function publish(s: NginxStreamRequest, route: Route): void {
+/** `ascii`: the route's values are ASCII (the recogniser reads only ASCII
+ * values, and an address is ASCII), so they are their own text. */
+function publish(s: NginxStreamRequest, route: Route, ascii: boolean): void {
   const vars = s.variables as Record<string, string | undefined>;
-  vars.xmpp_key = text(route.key);
+  vars.xmpp_key = ascii ? route.key : text(route.key);
   setOptional(vars, 'xmpp_route_by', route.routeBy);
-  setOptional(vars, 'xmpp_from', text(route.from));
-  setOptional(vars, 'xmpp_to', text(route.to));
+  setOptional(vars, 'xmpp_from', ascii ? route.from : text(route.from));
+  setOptional(vars, 'xmpp_to', ascii ? route.to : text(route.to));
   setOptional(vars, 'xmpp_stream', route.stream);
 }
 
@@ -65,8 +84,12 @@ function publish(s: NginxStreamRequest, route: Route): void {
  * more bytes (or preread_timeout closes the connection), so the header timer
  * would help nothing there; seen working on njs 0.8.9 (nginx 1.26). */
 function timersResumePreread(): boolean {
-  // njs.version_number: 0xMMmmpp, there since njs 0.7.4.
-  return (njs as unknown as { version_number: number }).version_number >= 0x000800;
+  return njsVersion() >= 0x000800;
+}
+
+/** njs.version_number: 0xMMmmpp, there since njs 0.7.4. */
+function njsVersion(): number {
+  return (njs as unknown as { version_number: number }).version_number;
 }
 
 /** `named`: the handler's own policy (bare, domain), or undefined for
@@ -77,7 +100,12 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
   function policy(): string | undefined {
     return named !== undefined ? named : vars.xmpp_policy;
   }
-  const address = vars.remote_addr || '';
+  // njs 0.7's 'upload' event hands the bytes read so far as a byte string
+  // (njs_vm_value_string_set), which plain ASCII core/ reads as it is, with
+  // nothing to convert. Later njs drop byte strings (0.8.0 the functions
+  // that read them, 0.8.5 the event's: its string is decoded as UTF-8), so
+  // there the Buffer of 'upstream' is read.
+  const event = njsVersion() < 0x000800 ? 'upload' : 'upstream';
   let router: Router | undefined;
   let seen = '';
   let finished = false;
@@ -86,9 +114,12 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
   function finish(route: Route): void {
     finished = true;
     if (timer !== undefined) clearTimeout(timer);
-    s.off('upstream');
+    s.off(event);
+    // The address is read only for a route by address (every such route
+    // comes with the address passed to core/, here '').
+    if (route.routeBy === BY_ADDR) route.key = vars.remote_addr || '';
     try {
-      publish(s, route);
+      publish(s, route, router !== undefined && recognised(router));
     } catch (e) {
       s.error('jidroute: cannot set $xmpp_key (declare it with js_var): ' + e);
     }
@@ -113,28 +144,54 @@ function route(s: NginxStreamRequest, named: string | undefined): void {
       if (finished) return;
       let route: Route;
       try {
-        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS) : router, address);
+        route = currentRoute(router === undefined ? newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS) : router, '');
       } catch (e) {
-        route = routeByAddress(address, 'error');
+        route = routeByAddress('', 'error');
       }
       finish(route);
     }, timeoutMs);
   }
 
-  s.on('upstream', function (data: Buffer): void {
+  // On njs 0.7, `seen` is the byte string as it came (`raw`) until it
+  // holds what core/ cannot read that way (BYTES_TO_REMAKE), then one code
+  // unit a byte. Only the bytes new to an event are tested, and the test
+  // waits until the recogniser has declined: every header it reads is plain
+  // ASCII.
+  let raw = true;
+  s.on(event as 'upload', function (data: string | Buffer): void {
     if (finished || data.length === 0) return;
     let route: Route | undefined;
     try {
       if (router === undefined) router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
-      if (data.length > seen.length) seen += byteString(data, seen.length);
-      if (!feedRouter(router, seen)) {
+      // Each event has every byte read so far.
+      let decided: boolean;
+      if (typeof data !== 'string') {
+        if (data.length > seen.length) seen += byteString(data, seen.length);
+        decided = feedRouter(router, seen);
+      } else if (!raw) {
+        if (data.length > seen.length) seen += codeUnits(data.substring(seen.length));
+        decided = feedRouter(router, seen);
+      } else {
+        const before = seen.length;
+        seen = data;
+        decided = feedRouter(router, seen);
+        if (!recognised(router) && BYTES_TO_REMAKE.test(before === 0 ? data : data.substring(before))) {
+          // Read again from the first byte, one code unit a byte: what the
+          // full reader kept so far came from the byte string.
+          raw = false;
+          seen = codeUnits(data);
+          router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
+          decided = feedRouter(router, seen);
+        }
+      }
+      if (!decided) {
         if (timer === undefined) startTimer();
         return;
       }
-      route = currentRoute(router, address);
+      route = currentRoute(router, '');
     } catch (e) {
       s.error('jidroute: unexpected error, routing by address: ' + e);
-      route = routeByAddress(address, 'error');
+      route = routeByAddress('', 'error');
     }
     finish(route);
   });
