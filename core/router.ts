@@ -1,5 +1,13 @@
 // What both adapters share: options from the proxy's variables, and one
 // connection's routing from the bytes read so far. No I/O: the adapters read.
+//
+// The full reader's entry points (newHeaderScan, scanHeader, routeHeader,
+// newHelloScan, scanHello, routeHello) are imported as they are by Node and
+// the Lua build. In the njs build (build.mjs, lazyFullReader) these imports
+// reach the very same code, bundled as the body of one function that runs the
+// first time a connection needs the full reader: njs makes every function
+// of a module again for every connection, and most connections never leave
+// the recogniser. Same code, made later; nothing else differs.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { SkipClass } from './charclass';
 import { BY_ADDR, POLICY_BARE, POLICY_DOMAIN, Policy, Route, routeByAddress, routeHeader } from './key';
