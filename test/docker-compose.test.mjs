@@ -95,11 +95,16 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
             : new RegExp(`jidroute-start: HAProxy version ${want.haproxy}\\.\\S+ .*Lua ${want.lua}\\.`);
           t.match(log, versions, `Debian ${want.debian}: ${(log.match(/^jidroute-start: (?!listening).*$/m) || [''])[0]}`);
           for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(log, pattern, `no ${pattern} in its log`);
-          const servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
-          for (const { bytes, r } of sent) {
-            const line = servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
-            t.ok(line, `${r.backend} logged the header it received`);
+          // A server prints what it received once it has read it: on a busy
+          // machine that can come after the proxy's log line; allow it a moment too.
+          const received = (servers, { bytes, r }) => servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
+          let servers = '';
+          for (let i = 0; i < 100; i++) {
+            servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
+            if (sent.every((one) => received(servers, one))) break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
           }
+          for (const one of sent) t.ok(received(servers, one), `${one.r.backend} logged the header it received`);
         });
       }
 
