@@ -107,7 +107,8 @@ export async function startEjabberd({ ports, domains, accounts = [], pem, proxyP
     stop: () => proc.stop('SIGTERM', 10000),
   };
   try {
-    for (const p of [...ports, ...directTlsPorts]) await waitForPort(p, { timeoutMs: 30000 });
+    // Erlang boots slowly on a loaded machine: 30 s was once not enough.
+    for (const p of [...ports, ...directTlsPorts]) await waitForPort(p, { timeoutMs: 90000 });
     for (const a of accounts) {
       execFileSync('ejabberdctl', ['--config-dir', dir, '--ctl-config', join(dir, 'ejabberdctl.cfg'),
         '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), 'register', a.user, a.domain, a.password],
