@@ -97,6 +97,22 @@ export function newRouter(policy: string | undefined, headerLimit: string | unde
   };
 }
 
+/**
+ * The common case in one step, without a Router (each table made costs the
+ * Lua build instructions and, until it is collected, memory per connection):
+ * the recogniser's route of the first bytes, the address filled in as
+ * currentRoute does, or undefined when they are empty, a TLS record, or not
+ * a header the recogniser decides. Then newRouter and feedRouter read them
+ * as usual (the recogniser is asked once more and declines once more).
+ */
+export function recogniseFirst(policy: string | undefined, headerLimit: string | undefined, recogniser: Recogniser,
+  bytes: string, address: string): Route | undefined {
+  if (bytes.length === 0 || startsTlsRecord(bytes)) return undefined;
+  const route = recogniser.recognise(bytes, parsePolicy(policy), parseHeaderLimit(headerLimit));
+  if (route !== undefined && route.routeBy === BY_ADDR) route.key = address;
+  return route;
+}
+
 /** Reads on; true once the bytes decide the route. `bytes` is everything the
  * client sent so far, as a byte string. */
 export function feedRouter(router: Router, bytes: string): boolean {

@@ -30,6 +30,18 @@ const RECOGNISED_MAX = 1024;
 const COMMON_OPENING = "<?xml version='1.0'?><stream:stream";
 const COMMON_PREFIX = 'stream';
 const COMMON_STREAMS_DECLARATION = 'xmlns:stream';
+// The attributes every client sends with the same bytes, in either quote,
+// each after one space: found with a plain find each (a pattern costs ~60
+// instructions a byte even for literal bytes) and passed over where the
+// attribute loop arrives at one. No value holds a quote, '=' or '>', so such
+// a string can only stand where an attribute starts; one found elsewhere
+// (after the tag) is never arrived at.
+const STREAMS_ATTRIBUTE_SINGLE = " xmlns:stream='" + STREAMS_NS + "'";
+const STREAMS_ATTRIBUTE_DOUBLE = ' xmlns:stream="' + STREAMS_NS + '"';
+const CLIENT_ATTRIBUTE_SINGLE = " xmlns='" + CLIENT_NS + "'";
+const CLIENT_ATTRIBUTE_DOUBLE = ' xmlns="' + CLIENT_NS + '"';
+const VERSION_ATTRIBUTE_SINGLE = " version='1.0'";
+const VERSION_ATTRIBUTE_DOUBLE = ' version="1.0"';
 
 // Attribute values it reads: printable ASCII without the quotes, '&', '<',
 // '>' and '=' (as core/js/recognise.ts). Captures: the name, the quote, the
@@ -51,6 +63,9 @@ const RESOURCE = '^[?-~(-; !#$%%]+$';
 /** The common `from`: LOCALPART's bytes, '@', DOMAIN_COMMON, no resource.
  * Captures the domain. */
 const FROM_COMMON = '^[a-~A-`?(-.0-9;!#$%%]+@([a-zA-Z0-9%-][a-zA-Z0-9.%-]*[a-zA-Z0-9%-])$';
+/** FROM_COMMON as a whole attribute after one space (found with a plain
+ * find): captures the quote, the value, its domain, where it ends. */
+const FROM_ATTRIBUTE_COMMON = "^ from=(['\"])([a-~A-`?(-.0-9;!#$%%]+@([a-zA-Z0-9%-][a-zA-Z0-9.%-]*[a-zA-Z0-9%-]))%1()";
 
 /** Where the element starts (1-based): after an XML declaration of version
  * 1.0 and UTF-8, if any, and white space; 0 for any other declaration. */
@@ -96,6 +111,23 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
     [prefix, afterName] = string.match<[string | undefined, number]>(bytes, '^<([A-Za-z_][A-Za-z0-9_.%-]*):stream()', start);
     if (prefix === undefined) return undefined;
   }
+  // No value or name holds a '>': the first one after the element's name
+  // ends the tag, or the tag is not one this reads.
+  const tagEnd = string.find(bytes, '>', afterName, true);
+  if (tagEnd === undefined || tagEnd > limit || tagEnd > RECOGNISED_MAX) return undefined;
+  let atStreams: number | undefined;
+  let atClient: number | undefined;
+  let atVersion: number | undefined;
+  const atFrom = string.find(bytes, ' from=', afterName, true);
+  if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_SINGLE, afterName, true);
+  if (atStreams !== undefined) {
+    atClient = string.find(bytes, CLIENT_ATTRIBUTE_SINGLE, afterName, true);
+    atVersion = string.find(bytes, VERSION_ATTRIBUTE_SINGLE, afterName, true);
+  } else {
+    if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_DOUBLE, afterName, true);
+    atClient = string.find(bytes, CLIENT_ATTRIBUTE_DOUBLE, afterName, true);
+    atVersion = string.find(bytes, VERSION_ATTRIBUTE_DOUBLE, afterName, true);
+  }
   let pos = afterName;
   let from: string | undefined;
   let to: string | undefined;
@@ -105,10 +137,43 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let lang = false;
   let id = false;
   let declared = ' ';
-  while (true) {
+  /** The domain of a `from` read by FROM_ATTRIBUTE_COMMON. */
+  let fromCommon: string | undefined;
+  while (pos !== tagEnd) {
+    // The three common attributes, as the branches below would read them.
+    if (pos === atStreams) {
+      if (streams !== undefined) return undefined;
+      streams = STREAMS_NS;
+      pos += STREAMS_ATTRIBUTE_SINGLE.length;
+      continue;
+    }
+    if (pos === atClient) {
+      if (content !== undefined) return undefined;
+      content = CLIENT_NS;
+      pos += CLIENT_ATTRIBUTE_SINGLE.length;
+      continue;
+    }
+    if (pos === atVersion) {
+      if (version) return undefined;
+      version = true;
+      pos += VERSION_ATTRIBUTE_SINGLE.length;
+      continue;
+    }
+    if (pos === atFrom && from === undefined) {
+      const [, value, domain, next] = string.match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_COMMON, pos);
+      if (value !== undefined) {
+        from = value;
+        fromCommon = domain;
+        pos = next;
+        continue;
+      }
+    }
     const [name, , value, next] = string.match<[string | undefined, string, string, number]>(bytes, ATTRIBUTE, pos);
-    if (name === undefined) break;
-    if (next > RECOGNISED_MAX) return undefined;
+    if (name === undefined) {
+      // White space before the '>', or not a tag this reads.
+      if (string.match<[number | undefined]>(bytes, '^[ \t\r\n]*>()', pos)[0] === undefined) return undefined;
+      break;
+    }
     pos = next;
     if (name === 'from') {
       if (from !== undefined) return undefined;
@@ -146,9 +211,7 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       return undefined;
     }
   }
-  const [end] = string.match<[number | undefined]>(bytes, '^[ \t\r\n]*>()', pos);
-  // `end` is 1-based, just past the '>': the tag is end - 1 bytes.
-  if (end === undefined || end - 1 > limit || end - 1 > RECOGNISED_MAX || streams !== STREAMS_NS) return undefined;
+  if (streams !== STREAMS_NS) return undefined;
   let stream: StreamKind;
   if (content === CLIENT_NS) stream = 'client';
   else if (content === SERVER_NS) stream = 'server';
@@ -160,7 +223,8 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let fromDomain = '';
   let hasLocal = false;
   if (from !== undefined) {
-    const [common] = string.match<[string | undefined]>(from, FROM_COMMON, 1);
+    let common = fromCommon;
+    if (common === undefined) common = string.match<[string | undefined]>(from, FROM_COMMON, 1)[0];
     if (common !== undefined) {
       // user@domain: the key is `from` lowercased whole (the general lines
       // below would join the lowered parts), and a `to` of the same bytes
