@@ -42,6 +42,9 @@ const CLIENT_ATTRIBUTE_SINGLE = " xmlns='" + CLIENT_NS + "'";
 const CLIENT_ATTRIBUTE_DOUBLE = ' xmlns="' + CLIENT_NS + '"';
 const VERSION_ATTRIBUTE_SINGLE = " version='1.0'";
 const VERSION_ATTRIBUTE_DOUBLE = ' version="1.0"';
+/** Not the same for every client, but the one most send. */
+const LANG_ATTRIBUTE_SINGLE = " xml:lang='en'";
+const LANG_ATTRIBUTE_DOUBLE = ' xml:lang="en"';
 
 // Attribute values it reads: printable ASCII without the quotes, '&', '<',
 // '>' and '=' (as core/js/recognise.ts). Captures: the name, the quote, the
@@ -63,9 +66,10 @@ const RESOURCE = '^[?-~(-; !#$%%]+$';
 /** The common `from`: LOCALPART's bytes, '@', DOMAIN_COMMON, no resource.
  * Captures the domain. */
 const FROM_COMMON = '^[a-~A-`?(-.0-9;!#$%%]+@([a-zA-Z0-9%-][a-zA-Z0-9.%-]*[a-zA-Z0-9%-])$';
-/** FROM_COMMON as a whole attribute after one space (found with a plain
- * find): captures the quote, the value, its domain, where it ends. */
-const FROM_ATTRIBUTE_COMMON = "^ from=(['\"])([a-~A-`?(-.0-9;!#$%%]+@([a-zA-Z0-9%-][a-zA-Z0-9.%-]*[a-zA-Z0-9%-]))%1()";
+/** FROM_COMMON in lower case (no A-Z) as a whole attribute after one space
+ * (found with a plain find): captures the quote, the value, its domain, where
+ * it ends. Lower case as most clients send it: nothing left to lowercase. */
+const FROM_ATTRIBUTE_LOWER = "^ from=(['\"])([a-~[-`?(-.0-9;!#$%%]+@([a-z0-9%-][a-z0-9.%-]*[a-z0-9%-]))%1()";
 
 /** Where the element starts (1-based): after an XML declaration of version
  * 1.0 and UTF-8, if any, and white space; 0 for any other declaration. */
@@ -118,15 +122,18 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let atStreams: number | undefined;
   let atClient: number | undefined;
   let atVersion: number | undefined;
+  let atLang: number | undefined;
   const atFrom = string.find(bytes, ' from=', afterName, true);
   if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_SINGLE, afterName, true);
   if (atStreams !== undefined) {
     atClient = string.find(bytes, CLIENT_ATTRIBUTE_SINGLE, afterName, true);
     atVersion = string.find(bytes, VERSION_ATTRIBUTE_SINGLE, afterName, true);
+    atLang = string.find(bytes, LANG_ATTRIBUTE_SINGLE, afterName, true);
   } else {
     if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_DOUBLE, afterName, true);
     atClient = string.find(bytes, CLIENT_ATTRIBUTE_DOUBLE, afterName, true);
     atVersion = string.find(bytes, VERSION_ATTRIBUTE_DOUBLE, afterName, true);
+    atLang = string.find(bytes, LANG_ATTRIBUTE_DOUBLE, afterName, true);
   }
   let pos = afterName;
   let from: string | undefined;
@@ -137,8 +144,8 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let lang = false;
   let id = false;
   let declared = ' ';
-  /** The domain of a `from` read by FROM_ATTRIBUTE_COMMON. */
-  let fromCommon: string | undefined;
+  /** The domain of a `from` read by FROM_ATTRIBUTE_LOWER. */
+  let fromLower: string | undefined;
   while (pos !== tagEnd) {
     // The three common attributes, as the branches below would read them.
     if (pos === atStreams) {
@@ -159,12 +166,28 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       pos += VERSION_ATTRIBUTE_SINGLE.length;
       continue;
     }
+    if (pos === atLang) {
+      if (lang) return undefined;
+      lang = true;
+      pos += LANG_ATTRIBUTE_SINGLE.length;
+      continue;
+    }
     if (pos === atFrom && from === undefined) {
-      const [, value, domain, next] = string.match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_COMMON, pos);
-      if (value !== undefined) {
+      const [quote, value, domain, next] = string.match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_LOWER, pos);
+      if (quote !== undefined) {
         from = value;
-        fromCommon = domain;
+        fromLower = domain;
         pos = next;
+        // Most clients that send `from` send `to` next, of the same domain
+        // in the same quotes: one plain find reads it (as the branch for
+        // `to` below would).
+        if (to === undefined) {
+          const attribute = ' to=' + quote + domain + quote;
+          if (string.find(bytes, attribute, pos, true) === pos) {
+            to = domain;
+            pos += attribute.length;
+          }
+        }
         continue;
       }
     }
@@ -222,9 +245,15 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let fromKey = '';
   let fromDomain = '';
   let hasLocal = false;
-  if (from !== undefined) {
-    let common = fromCommon;
-    if (common === undefined) common = string.match<[string | undefined]>(from, FROM_COMMON, 1)[0];
+  if (fromLower !== undefined) {
+    // As below, with nothing to lowercase.
+    if (string.find(fromLower, '..', 1, true) !== undefined) return undefined;
+    fromDomain = fromLower;
+    fromKey = from as string;
+    hasLocal = true;
+    if (to === fromLower) toDomain = fromDomain;
+  } else if (from !== undefined) {
+    const [common] = string.match<[string | undefined]>(from, FROM_COMMON, 1);
     if (common !== undefined) {
       // user@domain: the key is `from` lowercased whole (the general lines
       // below would join the lowered parts), and a `to` of the same bytes
