@@ -13,6 +13,12 @@ import { CLIENT_NS, COMPONENT_NS, Policy, Route, SERVER_NS, STREAMS_NS, StreamKi
 import { Recogniser } from '../router';
 import { skipClassLua } from './charclass';
 
+// Lua's own functions held in locals: a call then reads one upvalue instead
+// of the global table `string` and its field (HAProxy runs a hook on every
+// Lua instruction, so each one counts there).
+const find = string.find;
+const match = string.match;
+
 /** Headers longer than this go to the full reader (every JID part then fits
  * RFC 7622's 1,023 octets without counting). */
 const RECOGNISED_MAX = 1024;
@@ -74,30 +80,30 @@ const FROM_ATTRIBUTE_LOWER = "^ from=(['\"])([a-~[-`?(-.0-9;!#$%%]+@([a-z0-9%-][
 /** Where the element starts (1-based): after an XML declaration of version
  * 1.0 and UTF-8, if any, and white space; 0 for any other declaration. */
 function elementStart(bytes: string): number {
-  if (string.find(bytes, '<?xml', 1, true) !== 1) return 1;
-  const [, afterVersion] = string.match<[string | undefined, number]>(bytes, '^<%?xml version=([\'"])1%.0%1()', 1);
+  if (find(bytes, '<?xml', 1, true) !== 1) return 1;
+  const [, afterVersion] = match<[string | undefined, number]>(bytes, '^<%?xml version=([\'"])1%.0%1()', 1);
   if (afterVersion === undefined) return 0;
-  let [closed] = string.match<[number | undefined]>(bytes, '^%?>()', afterVersion);
+  let [closed] = match<[number | undefined]>(bytes, '^%?>()', afterVersion);
   if (closed === undefined) {
-    const [, encoding, after] = string.match<[string | undefined, string, number]>(bytes, '^ encoding=([\'"])([%w%-]*)%1%?>()', afterVersion);
+    const [, encoding, after] = match<[string | undefined, string, number]>(bytes, '^ encoding=([\'"])([%w%-]*)%1%?>()', afterVersion);
     if (encoding !== 'UTF-8' && encoding !== 'utf-8') return 0;
     closed = after;
   }
-  const [start] = string.match<[number]>(bytes, '^[ \t\r\n]*()', closed);
+  const [start] = match<[number]>(bytes, '^[ \t\r\n]*()', closed);
   return start;
 }
 
 /** An ASCII domain without its trailing dot, or undefined. */
 function asciiDomain(raw: string): string | undefined {
-  const [domain] = string.match<[string | undefined]>(raw, DOMAIN, 1);
-  if (domain === undefined || string.find(domain, '..', 1, true) !== undefined || string.find(domain, '%.$', 1) !== undefined) return undefined;
+  const [domain] = match<[string | undefined]>(raw, DOMAIN, 1);
+  if (domain === undefined || find(domain, '..', 1, true) !== undefined || find(domain, '%.$', 1) !== undefined) return undefined;
   return domain;
 }
 
 /** An ASCII domain as asciiDomain reads it, lowercased, or undefined. */
 function lowerDomain(raw: string): string | undefined {
-  if (string.find(raw, DOMAIN_COMMON, 1) !== undefined) {
-    return string.find(raw, '..', 1, true) === undefined ? raw.toLowerCase() : undefined;
+  if (find(raw, DOMAIN_COMMON, 1) !== undefined) {
+    return find(raw, '..', 1, true) === undefined ? raw.toLowerCase() : undefined;
   }
   const domain = asciiDomain(raw);
   return domain === undefined ? undefined : domain.toLowerCase();
@@ -106,34 +112,34 @@ function lowerDomain(raw: string): string | undefined {
 export function recogniseLua(this: void, bytes: string, policy: Policy, limit: number): Route | undefined {
   let prefix: string | undefined;
   let afterName: number;
-  if (string.find(bytes, COMMON_OPENING, 1, true) === 1) {
+  if (find(bytes, COMMON_OPENING, 1, true) === 1) {
     prefix = COMMON_PREFIX;
     afterName = COMMON_OPENING.length + 1;
   } else {
     const start = elementStart(bytes);
     if (start === 0) return undefined;
-    [prefix, afterName] = string.match<[string | undefined, number]>(bytes, '^<([A-Za-z_][A-Za-z0-9_.%-]*):stream()', start);
+    [prefix, afterName] = match<[string | undefined, number]>(bytes, '^<([A-Za-z_][A-Za-z0-9_.%-]*):stream()', start);
     if (prefix === undefined) return undefined;
   }
   // No value or name holds a '>': the first one after the element's name
   // ends the tag, or the tag is not one this reads.
-  const tagEnd = string.find(bytes, '>', afterName, true);
+  const tagEnd = find(bytes, '>', afterName, true);
   if (tagEnd === undefined || tagEnd > limit || tagEnd > RECOGNISED_MAX) return undefined;
   let atStreams: number | undefined;
   let atClient: number | undefined;
   let atVersion: number | undefined;
   let atLang: number | undefined;
-  const atFrom = string.find(bytes, ' from=', afterName, true);
-  if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_SINGLE, afterName, true);
+  const atFrom = find(bytes, ' from=', afterName, true);
+  if (prefix === COMMON_PREFIX) atStreams = find(bytes, STREAMS_ATTRIBUTE_SINGLE, afterName, true);
   if (atStreams !== undefined) {
-    atClient = string.find(bytes, CLIENT_ATTRIBUTE_SINGLE, afterName, true);
-    atVersion = string.find(bytes, VERSION_ATTRIBUTE_SINGLE, afterName, true);
-    atLang = string.find(bytes, LANG_ATTRIBUTE_SINGLE, afterName, true);
+    atClient = find(bytes, CLIENT_ATTRIBUTE_SINGLE, afterName, true);
+    atVersion = find(bytes, VERSION_ATTRIBUTE_SINGLE, afterName, true);
+    atLang = find(bytes, LANG_ATTRIBUTE_SINGLE, afterName, true);
   } else {
-    if (prefix === COMMON_PREFIX) atStreams = string.find(bytes, STREAMS_ATTRIBUTE_DOUBLE, afterName, true);
-    atClient = string.find(bytes, CLIENT_ATTRIBUTE_DOUBLE, afterName, true);
-    atVersion = string.find(bytes, VERSION_ATTRIBUTE_DOUBLE, afterName, true);
-    atLang = string.find(bytes, LANG_ATTRIBUTE_DOUBLE, afterName, true);
+    if (prefix === COMMON_PREFIX) atStreams = find(bytes, STREAMS_ATTRIBUTE_DOUBLE, afterName, true);
+    atClient = find(bytes, CLIENT_ATTRIBUTE_DOUBLE, afterName, true);
+    atVersion = find(bytes, VERSION_ATTRIBUTE_DOUBLE, afterName, true);
+    atLang = find(bytes, LANG_ATTRIBUTE_DOUBLE, afterName, true);
   }
   let pos = afterName;
   let from: string | undefined;
@@ -173,7 +179,7 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       continue;
     }
     if (pos === atFrom && from === undefined) {
-      const [quote, value, domain, next] = string.match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_LOWER, pos);
+      const [quote, value, domain, next] = match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_LOWER, pos);
       if (quote !== undefined) {
         from = value;
         fromLower = domain;
@@ -183,7 +189,7 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
         // `to` below would).
         if (to === undefined) {
           const attribute = ' to=' + quote + domain + quote;
-          if (string.find(bytes, attribute, pos, true) === pos) {
+          if (find(bytes, attribute, pos, true) === pos) {
             to = domain;
             pos += attribute.length;
           }
@@ -191,10 +197,10 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
         continue;
       }
     }
-    const [name, , value, next] = string.match<[string | undefined, string, string, number]>(bytes, ATTRIBUTE, pos);
+    const [name, , value, next] = match<[string | undefined, string, string, number]>(bytes, ATTRIBUTE, pos);
     if (name === undefined) {
       // White space before the '>', or not a tag this reads.
-      if (string.match<[number | undefined]>(bytes, '^[ \t\r\n]*>()', pos)[0] === undefined) return undefined;
+      if (match<[number | undefined]>(bytes, '^[ \t\r\n]*>()', pos)[0] === undefined) return undefined;
       break;
     }
     pos = next;
@@ -220,14 +226,14 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       // The branch below, for the common prefix without its pattern calls.
       if (value === '' || streams !== undefined) return undefined;
       streams = value;
-    } else if (string.find(name, 'xmlns:', 1, true) === 1) {
-      const declares = string.match<[string]>(name, '^xmlns:(.*)$', 1)[0];
-      if (value === '' || string.find(declares, NCNAME, 1) === undefined) return undefined;
+    } else if (find(name, 'xmlns:', 1, true) === 1) {
+      const declares = match<[string]>(name, '^xmlns:(.*)$', 1)[0];
+      if (value === '' || find(declares, NCNAME, 1) === undefined) return undefined;
       if (declares === prefix) {
         if (streams !== undefined) return undefined;
         streams = value;
       } else {
-        if (string.find(declared, ' ' + declares + ' ', 1, true) !== undefined) return undefined;
+        if (find(declared, ' ' + declares + ' ', 1, true) !== undefined) return undefined;
         declared = declared + declares + ' ';
       }
     } else {
@@ -247,18 +253,18 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
   let hasLocal = false;
   if (fromLower !== undefined) {
     // As below, with nothing to lowercase.
-    if (string.find(fromLower, '..', 1, true) !== undefined) return undefined;
+    if (find(fromLower, '..', 1, true) !== undefined) return undefined;
     fromDomain = fromLower;
     fromKey = from as string;
     hasLocal = true;
     if (to === fromLower) toDomain = fromDomain;
   } else if (from !== undefined) {
-    const [common] = string.match<[string | undefined]>(from, FROM_COMMON, 1);
+    const [common] = match<[string | undefined]>(from, FROM_COMMON, 1);
     if (common !== undefined) {
       // user@domain: the key is `from` lowercased whole (the general lines
       // below would join the lowered parts), and a `to` of the same bytes
       // is the domain just checked.
-      if (string.find(common, '..', 1, true) !== undefined) return undefined;
+      if (find(common, '..', 1, true) !== undefined) return undefined;
       fromDomain = common.toLowerCase();
       fromKey = from.toLowerCase();
       hasLocal = true;
@@ -267,16 +273,16 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       // RFC 7622 §3.1: the resourcepart starts at the first '/', the
       // localpart ends at the first '@' before it.
       let bare = from;
-      const slash = string.find(from, '/', 1, true);
+      const slash = find(from, '/', 1, true);
       if (slash !== undefined) {
-        if (string.find(from, RESOURCE, slash + 1) === undefined) return undefined;
-        bare = string.match<[string]>(from, '^([^/]*)', 1)[0];
+        if (find(from, RESOURCE, slash + 1) === undefined) return undefined;
+        bare = match<[string]>(from, '^([^/]*)', 1)[0];
       }
       let local = '';
       let domainPart = bare;
-      if (string.find(bare, '@', 1, true) !== undefined) {
-        if (string.find(bare, LOCALPART, 1) === undefined) return undefined;
-        const [l, d] = string.match<[string, string]>(bare, '^([^@]*)@(.*)$', 1);
+      if (find(bare, '@', 1, true) !== undefined) {
+        if (find(bare, LOCALPART, 1) === undefined) return undefined;
+        const [l, d] = match<[string, string]>(bare, '^([^@]*)@(.*)$', 1);
         local = l.toLowerCase();
         domainPart = d;
       }
