@@ -53,7 +53,8 @@ function routeTxn(this: void, txn: HaproxyTxn, policy: string | undefined): Rout
   const address = txn.f.src() || '';
   const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
   const limit = txn.get_var('sess.xmpp_header_limit');
-  const first = received(txn.req.data(0));
+  const data = txn.req.data(0);
+  const first = typeof data === 'string' ? data : ''; // received(), without the call
   const route = recogniseFirst(chosen, limit, RECOGNISER_LUA, first, address);
   if (route !== undefined) return route;
   return routeConnection(txn, newRouter(chosen, limit, RECOGNISER_LUA), first, address);
