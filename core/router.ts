@@ -34,7 +34,8 @@ export interface Recogniser {
    * native step; undefined for anything it does not read with certainty,
    * which then goes to the full reader (header.ts) unchanged. A route by
    * address comes back with key '' (the address is filled in by
-   * currentRoute). `bytes`: the first bytes the client sent. */
+   * currentRoute). `bytes`: the first bytes the client sent; it decides
+   * none that do not start with '<' (recogniseFirst relies on that). */
   recognise: (this: void, bytes: string, policy: Policy, limit: number) => Route | undefined;
   /** The full reader's runs of bytes of one class (charclass.ts). */
   skipClass: SkipClass;
@@ -108,6 +109,24 @@ export function newRouter(policy: string | undefined, headerLimit: string | unde
     policy: parsePolicy(policy), limit: parseHeaderLimit(headerLimit), recogniser,
     route: undefined, scan: undefined, offered: false,
   };
+}
+
+/**
+ * The common case in one step, without a Router (each table made costs the
+ * Lua build instructions and, until it is collected, memory per connection):
+ * the recogniser's route of the first bytes, the address filled in as
+ * currentRoute does, or undefined when they are empty or not a header the
+ * recogniser decides. Then newRouter and feedRouter read them as usual (the
+ * recogniser is asked once more and declines once more). No TLS check first:
+ * a recogniser decides only bytes that start with '<', and a TLS record
+ * starts with 0x16 (feedRouter takes it then).
+ */
+export function recogniseFirst(policy: string | undefined, headerLimit: string | undefined, recogniser: Recogniser,
+  bytes: string, address: string): Route | undefined {
+  if (bytes.length === 0) return undefined;
+  const route = recogniser.recognise(bytes, parsePolicy(policy), parseHeaderLimit(headerLimit));
+  if (route !== undefined && route.routeBy === BY_ADDR) route.key = address;
+  return route;
 }
 
 /** Reads on; true once the bytes decide the route. `bytes` is everything the

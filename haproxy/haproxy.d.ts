@@ -19,3 +19,6 @@ declare const core: {
   register_action(this: void, name: string, kinds: string[], fn: (this: void, txn: HaproxyTxn) => void, args: number): void;
   log(this: void, level: number, message: string): void;
 } | undefined;
+/** Lua's protected call: true and the function's result, or false and the
+ * error. Yields inside it are allowed (Lua 5.2 and later). */
+declare function pcall<A extends unknown[], R>(this: void, fn: (this: void, ...args: A) => R, ...args: A): LuaMultiReturn<[boolean, R | unknown]>;

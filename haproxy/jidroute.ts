@@ -10,7 +10,7 @@
 //     tcp-request content lua.jidroute
 //     default_backend xmpp_c2s      # balance hash var(sess.xmpp_key)
 import { Route, routeByAddress } from '../core/key';
-import { Recogniser, Router, currentRoute, feedRouter, newRouter, recognised } from '../core/router';
+import { Recogniser, Router, currentRoute, feedRouter, newRouter, recognised, recogniseFirst } from '../core/router';
 import { RECOGNISER_LUA } from '../core/lua/recognise';
 import { skipClassLua } from '../core/lua/charclass';
 
@@ -32,8 +32,8 @@ function received(data: unknown): string {
  * more has arrived (or the delay ends, or the client closes) but returns only
  * n + 1 bytes: take all there is with data(0) then, so that each pass reads
  * everything new and the loop stays linear. */
-function routeConnection(txn: HaproxyTxn, router: Router, address: string): Route {
-  let bytes = received(txn.req.data(0));
+function routeConnection(txn: HaproxyTxn, router: Router, first: string, address: string): Route {
+  let bytes = first;
   while (!feedRouter(router, bytes)) {
     const more = received(txn.req.data(0, bytes.length + 1));
     if (more.length <= bytes.length) break; // delay over, or the client is done
@@ -43,27 +43,45 @@ function routeConnection(txn: HaproxyTxn, router: Router, address: string): Rout
   return currentRoute(router, address);
 }
 
-/** `policy`: undefined for lua.jidroute, which reads sess.xmpp_policy (bare
- * when unset), as configs written before lua.jidroute_domain expect. */
-function act(txn: HaproxyTxn, policy: string | undefined): void {
-  let address = '';
-  let route: Route;
-  try {
-    address = txn.f.src() || '';
-    const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
-    route = routeConnection(txn, newRouter(chosen, txn.get_var('sess.xmpp_header_limit'), RECOGNISER_LUA), address);
-  } catch (e) {
-    if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(e));
-    route = routeByAddress(address, 'error');
-  }
-  publish(txn, route);
+/** The route of one connection; `policy` undefined for lua.jidroute, which
+ * reads sess.xmpp_policy (bare when unset), as configs written before
+ * lua.jidroute_domain expect. A module-level function called through pcall:
+ * a try block would make two closures for every connection. The first bytes
+ * usually hold the whole header, which recogniseFirst decides without a
+ * router. */
+function routeTxn(this: void, txn: HaproxyTxn, policy: string | undefined): Route {
+  const address = txn.f.src() || '';
+  const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
+  const limit = txn.get_var('sess.xmpp_header_limit');
+  const data = txn.req.data(0);
+  const first = typeof data === 'string' ? data : ''; // received(), without the call
+  const route = recogniseFirst(chosen, limit, RECOGNISER_LUA, first, address);
+  if (route !== undefined) return route;
+  return routeConnection(txn, newRouter(chosen, limit, RECOGNISER_LUA), first, address);
 }
 
+function source(this: void, txn: HaproxyTxn): string {
+  return txn.f.src() || '';
+}
+
+function act(txn: HaproxyTxn, policy: string | undefined): void {
+  const [ok, result] = pcall(routeTxn, txn, policy);
+  if (ok) {
+    publish(txn, result as Route);
+    return;
+  }
+  if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(result));
+  const [known, address] = pcall(source, txn);
+  publish(txn, routeByAddress(known ? address as string : '', 'error'));
+}
+
+// Tail calls (`return`): no frame of their own on the connection's Lua
+// thread, whose stack and call records HAProxy keeps for the connection.
 function action(this: void, txn: HaproxyTxn): void {
-  act(txn, undefined);
+  return act(txn, undefined);
 }
 function actionDomain(this: void, txn: HaproxyTxn): void {
-  act(txn, 'domain');
+  return act(txn, 'domain');
 }
 
 if (core !== undefined) {
