@@ -1,5 +1,5 @@
 // The recogniser of the JavaScript builds (njs, and Node in the tests): the
-// stream headers real clients send (test/client-shapes.json), read by one
+// stream headers real clients send (test/vectors/client-shapes.md), read by one
 // native regular expression and routed. In njs every bytecode step is
 // interpreted and every allocation stays until the connection ends, so the
 // expression does the reading (the declaration, the element and its prefix,

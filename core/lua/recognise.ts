@@ -1,5 +1,5 @@
 // The recogniser of the Lua build (HAProxy): the stream headers real clients
-// send (test/client-shapes.json), read and routed with Lua patterns. Lua
+// send (test/vectors/client-shapes.md), read and routed with Lua patterns. Lua
 // patterns have no alternation and no look-ahead, so it takes one native
 // match per attribute (a header has about six) instead of core/js/recognise.ts's
 // single expression, and the same checks in a few lines of code: the
