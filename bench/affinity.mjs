@@ -8,12 +8,12 @@
 // Writes bench/results/affinity.{json,md}. Options: node bench/affinity.mjs --help
 import { join, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ROOT, startProxy } from '../test/lib/proxies.mjs';
-import { startBackend, exchange } from '../test/lib/backends.mjs';
-import { parseArgs } from './lib/args.mjs';
+import { ROOT, startProxy } from '../harness/proxies.mjs';
+import { startBackend, exchange } from '../harness/backends.mjs';
+import { parseArgs } from '../harness/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
-import { machineInfo } from './lib/machine.mjs';
+import { machineInfo } from '../harness/machine.mjs';
 
 const DEFAULTS = {
   backends: 3,

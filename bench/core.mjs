@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { tempDir } from '../test/lib/procs.mjs';
-import { parseArgs } from './lib/args.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
+import { parseArgs } from '../harness/args.mjs';
 
 const STREAM_OPEN = "<?xml version='1.0'?><stream:stream ";
 const STREAM_NS = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'";

@@ -6,11 +6,11 @@
 import { join, resolve } from 'node:path';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { sleep, waitFor } from '../test/lib/procs.mjs';
-import { parseArgs, median } from './lib/args.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { sleep, waitFor } from '../harness/procs.mjs';
+import { parseArgs, median } from '../harness/args.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
-import { buildLoadgen, machineInfo, rssKiB, loadavg, busyShare } from './lib/machine.mjs';
+import { buildLoadgen, machineInfo, rssKiB, loadavg, busyShare } from '../harness/machine.mjs';
 import { writeLoadFiles, runLoad, withProxy } from './lib/load.mjs';
 import { costMarkdown, costSvg } from './lib/report.mjs';
 import { runCoreBench } from './core.mjs';

@@ -2,22 +2,22 @@
 // `--idle` client sessions through the example njs/nginx.conf (each routed
 // by its header, then idle, held open), and reports the worker's RSS before,
 // with them all open, and after they closed, in KiB, and the KiB per idle
-// connection. Then rounds of truncated headers (test/lib/hostile/truncated.mjs)
+// connection. Then rounds of truncated headers (harness/hostile/truncated.mjs)
 // for whether memory levels off. Runs the nginx of the line JIDROUTE_LINE
-// names (test/lib/lines.mjs): the host's by default; sid (njs engine) or
+// names (harness/lines.mjs): the host's by default; sid (njs engine) or
 // sid-qjs (QuickJS, njs >= 0.8.6) for njs 1.0.
 //   node bench/engine-memory.mjs [--idle 1000] [--rounds 4] [--module FILE]
 // --module: another njs module in jidroute's place (one exporting preread,
 // e.g. one that only sets $xmpp_key), for what the engine costs by itself.
 //   JIDROUTE_LINE=sid-qjs node bench/engine-memory.mjs
-import { startStack } from '../test/lib/stack.mjs';
-import { openSession, addressPool, clientHeader, inParallel } from '../test/lib/sessions.mjs';
-import { sleep } from '../test/lib/procs.mjs';
-import { truncatedRounds, workerRssKiB } from '../test/lib/hostile/truncated.mjs';
+import { startStack } from '../harness/stack.mjs';
+import { openSession, addressPool, clientHeader, inParallel } from '../harness/sessions.mjs';
+import { sleep } from '../harness/procs.mjs';
+import { truncatedRounds, workerRssKiB } from '../harness/hostile/truncated.mjs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { currentLine } from '../test/lib/lines.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { currentLine } from '../harness/lines.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

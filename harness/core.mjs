@@ -1,6 +1,6 @@
 // Runs the Node build of core/ the way the adapters do: one router per
 // connection, fed the whole buffer so far after every piece.
-import * as core from '../../dist/core.mjs';
+import * as core from '../dist/core.mjs';
 
 export { core };
 

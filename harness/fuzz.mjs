@@ -85,7 +85,7 @@ export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, g
     const limit = rng.chance(0.2) ? rng.pick(LIMITS) : undefined;
     yield { family, bytes, policy: rng.chance(0.5) ? 'bare' : 'domain', limit, address: pickAddress(), cuts: cutsFor(bytes.length) };
   }
-  // TLS ClientHellos mutated where their structure is (test/lib/hellos.mjs).
+  // TLS ClientHellos mutated where their structure is (harness/hellos.mjs).
   for (let i = 0; i < hellos; i++) {
     let bytes = rng.pick(tlsHellos).bytes;
     for (let k = 1 + rng.int(3); k > 0; k--) bytes = mutateHello(rng, bytes);
@@ -182,7 +182,7 @@ function isUtf8(byteString) {
 
 /** One Lua interpreter running the Lua build, answering batches of inputs. */
 export function startLua(interpreter) {
-  const child = spawn(interpreter, [join(ROOT, 'test/lua/fuzz-route.lua'), join(ROOT, 'dist/jidroute.lua')], {
+  const child = spawn(interpreter, [join(ROOT, 'harness/route.lua'), join(ROOT, 'dist/jidroute.lua')], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { debianMirrors, run } from './docker.mjs';
 import { sleep } from './procs.mjs';
 
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(new URL('..', import.meta.url).pathname);
 export const CACHE = process.env.JIDROUTE_CACHE || '/var/cache/jidroute';
 /** The vendored sources: beside the checkout, as CI lays them out (for a git
  * worktree: beside its main checkout). */

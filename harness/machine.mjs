@@ -4,7 +4,7 @@ import os from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../test/lib/proxies.mjs';
+import { ROOT } from './proxies.mjs';
 
 /** stdout and stderr of a short command (nginx -v writes to stderr). */
 function run(cmd, args, { chroot } = {}) {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
 import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
 
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(new URL('..', import.meta.url).pathname);
 export const INSTALL_DIR = '/usr/local/lib/jidroute/';
 
 /** A free port for every port the config names (listen/bind and
@@ -58,7 +58,7 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
 }
 
 /** Starts a prepared proxy and waits for its first listener. The proxy is
- * the one of the line JIDROUTE_LINE names (test/lib/lines.mjs: the host's,
+ * the one of the line JIDROUTE_LINE names (harness/lines.mjs: the host's,
  * one from a Debian root with this checkout and /tmp mounted at the same
  * paths, or HAProxy 3.4 built from source); JIDROUTE_CHROOT=DIR runs it
  * from a root of one's own. */

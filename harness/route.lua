@@ -1,5 +1,5 @@
 -- Runs dist/jidroute.lua's core in a plain Lua interpreter for the fuzz runs
--- (test/lib/fuzz.mjs), many inputs per process: hex-decoding every input in
+-- (harness/fuzz.mjs), many inputs per process: hex-decoding every input in
 -- Lua would cost more than routing it, so inputs come raw, length-prefixed.
 --
 -- Each input: a line "policy TAB address TAB limit TAB length TAB cuts" (cuts:

@@ -1,5 +1,5 @@
 // A proxy (the example njs/nginx.conf or haproxy/haproxy.cfg, ports moved)
-// in front of echo backends (test/lib/sessions.mjs), for the hostile-client,
+// in front of echo backends (harness/sessions.mjs), for the hostile-client,
 // reload and fault scenarios; plus what they share: reloading by signal,
 // rewriting the config, reading the proxy's own view of a connection.
 import { readFileSync, writeFileSync } from 'node:fs';

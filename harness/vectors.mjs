@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 export const ADDRESS_PLACEHOLDER = '$addr';
 
-const DIR = new URL('../vectors/', import.meta.url);
+const DIR = new URL('../test/vectors/', import.meta.url);
 
 /** The files of each set, under test/vectors/. */
 const SETS = {

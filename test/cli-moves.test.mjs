@@ -3,14 +3,14 @@
 // accounts move, from which server to which), for adding a fourth server,
 // reweighting one and removing one; and on HAProxy, an upgrade of the proxy
 // itself: the example config run by this line's HAProxy, then by another
-// line's (test/lib/lines.mjs: HAProxy 3.0 from the Debian 13 root, 3.2 from
+// line's (harness/lines.mjs: HAProxy 3.0 from the Debian 13 root, 3.2 from
 // the sid root, 3.4 built from the vendored tarball), the accounts that move
 // as `moves` predicts.
 import t from 'tap';
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProxy } from './lib/proxies.mjs';
-import { waitFor, tempDir } from './lib/procs.mjs';
+import { startProxy } from '../harness/proxies.mjs';
+import { waitFor, tempDir } from '../harness/procs.mjs';
 import { sampleJids, startStack, placeSample, predict, editServers, cliJson, haproxyVersionHere, otherLines, sleep } from './lib/cli.mjs';
 
 const JIDS = sampleJids(220, 34);

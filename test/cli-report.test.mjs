@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NginxRing } from '../cli/ring-nginx.mjs';
 import { HaproxyRing, formulaFor } from '../cli/ring-haproxy.mjs';
 import { sampleJids, startStack, sendAll, header, domainOf, cliJson, runCli, haproxyVersionHere, waitForLogLines } from './lib/cli.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { tempDir } from '../harness/procs.mjs';
 
 const HAPROXY_HERE = haproxyVersionHere();
 

@@ -6,8 +6,8 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProxy } from './lib/proxies.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { startProxy } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
 import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli, sendAll, header, domainOf } from './lib/cli.mjs';
 import { clientHello } from '../cli/tls-hello.mjs';
 

@@ -7,11 +7,11 @@
 import t from 'tap';
 import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './lib/proxies.mjs';
+import { ROOT } from '../harness/proxies.mjs';
 import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
-import { exchange } from './lib/backends.mjs';
-import { waitForPort } from './lib/procs.mjs';
-import { GENERATIONS, useDocker, run, DOCKER, docker } from './lib/docker.mjs';
+import { exchange } from '../harness/backends.mjs';
+import { waitForPort } from '../harness/procs.mjs';
+import { GENERATIONS, useDocker, run, DOCKER, docker } from '../harness/docker.mjs';
 
 const PROJECT = 'jidroute-compose-test';
 const PROXIES = { nginx: '127.0.0.2', haproxy: '127.0.0.3' };

@@ -20,7 +20,7 @@
 //   with SCRAM-SHA-1-PLUS over TLS 1.2: the binding holds end to end.
 //
 // The same paths run against Prosody 13 and sid's slixmpp too, from the
-// Debian sid root of test/lib/lines.mjs (made when missing; JIDROUTE_PROSODY13_ROOT=DIR
+// Debian sid root of harness/lines.mjs (made when missing; JIDROUTE_PROSODY13_ROOT=DIR
 // names another; JIDROUTE_PROSODY13_ROOT= (empty) leaves Prosody 13 out).
 import t from 'tap';
 import tls from 'node:tls';
@@ -30,10 +30,10 @@ import { readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeStackPki, makeAccounts, startStack, DOMAINS } from './lib/e2e.mjs';
 import { parseLog } from './lib/routing-suite.mjs';
-import { ROOT } from './lib/proxies.mjs';
-import { useRoot } from './lib/lines.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { useRoot } from '../harness/lines.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
-import { waitFor, tempDir } from './lib/procs.mjs';
+import { waitFor, tempDir } from '../harness/procs.mjs';
 
 t.setTimeout(20 * 60000);
 

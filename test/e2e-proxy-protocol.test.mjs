@@ -9,7 +9,7 @@ import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
 import { makeStackPki, makeAccounts, addressPool, startStack, devicesFor, accountMessages, DOMAINS } from './lib/e2e.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
 const PORTS = [5301, 5302, 5303];
 const CONFIG = { nginx: 'njs/nginx-proxy-protocol.conf', haproxy: 'haproxy/haproxy-proxy-protocol.cfg' };

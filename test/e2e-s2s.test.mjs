@@ -11,7 +11,7 @@ import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
 import { makeStackPki, makeAccounts, startStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
 import { startProsody, prosodyLogs } from './lib/prosody.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
 const SERVERS = [
   { name: 'server-1', c2s: 5301, s2s: 5401 },

@@ -27,7 +27,7 @@ const accounts = makeAccounts(3, 2);
 const clients = await startClients({ ca: pki.ca });
 t.teardown(() => clients.close());
 
-// On the other release lines (JIDROUTE_LINE, test/lib/lines.mjs) jidroute
+// On the other release lines (JIDROUTE_LINE, harness/lines.mjs) jidroute
 // alone: what round robin and address hashing lose does not depend on the
 // version.
 const ROUTINGS = (process.env.JIDROUTE_LINE ?? 'bookworm') === 'bookworm' ? ['jidroute', 'round robin', 'source hash'] : ['jidroute'];

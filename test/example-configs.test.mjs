@@ -8,8 +8,8 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { prepareNginx, prepareHaproxy, ROOT } from './lib/proxies.mjs';
-import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from './lib/lines.mjs';
+import { prepareNginx, prepareHaproxy, ROOT } from '../harness/proxies.mjs';
+import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from '../harness/lines.mjs';
 import { makeStackPki, certificatePaths } from './lib/e2e.mjs';
 
 const configs = (dir, ext) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).sort().map((f) => `${dir}/${f}`);

@@ -10,10 +10,10 @@
 //    lua.jidroute with `set-var(sess.xmpp_policy) str(domain)`) routes as
 //    before.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
+import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
 import { parseLog } from './lib/routing-suite.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
 const HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='Juliet@Capulet.example/balcony' to='capulet.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
 const BARE = { key: 'juliet@capulet.example', route_by: 'from' };

@@ -6,11 +6,11 @@
 // at once (before the inspect delay / preread timeout). A tenant's STARTTLS
 // header on 5322 and its hello on 5223 reach the same server.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
+import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
 import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
-import { helloVectors } from './lib/hellos.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
+import { helloVectors } from '../harness/hellos.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const TLS = [5311, 5312, 5313];

@@ -5,7 +5,7 @@
 // of the example configs of both proxies (test/lib/real-client-paths.mjs
 // reads them from the files), in front of three non-clustered Prosody
 // servers with Prosody's default SASL settings: Debian 12's 0.12, and
-// Debian sid's 13 from a chroot (test/lib/lines.mjs makes it; one skip
+// Debian sid's 13 from a chroot (harness/lines.mjs makes it; one skip
 // line when it cannot).
 //
 // For each client and path: every login succeeds with the SASL mechanism
@@ -22,13 +22,13 @@
 // (the binding is to the proxy's session, the server checks its own).
 import t from 'tap';
 import { join } from 'node:path';
-import { ROOT } from './lib/proxies.mjs';
+import { ROOT } from '../harness/proxies.mjs';
 import { startProsody, prosodyVersion, prosodyLogs } from './lib/prosody.mjs';
 import { makeStackPki, addressPool, DOMAINS, PASSWORD } from './lib/e2e.mjs';
-import { freePort } from './lib/procs.mjs';
+import { freePort } from '../harness/procs.mjs';
 import { CLIENTS, clientVersions } from './lib/real-clients.mjs';
 import { SERVERS, examplePaths, startExampleProxy, runPath, clientDevices, writeBetweenMarkers } from './lib/real-client-paths.mjs';
-import { useRoot } from './lib/lines.mjs';
+import { useRoot } from '../harness/lines.mjs';
 
 t.setTimeout(Number(process.env.JIDROUTE_REAL_CLIENTS_TIMEOUT_MS ?? 1200000));
 const started = Date.now();
@@ -52,7 +52,7 @@ const servers = [{ label: `Prosody ${prosodyVersion()}`, root: null }];
 let sidSkip = null;
 if (process.env.JIDROUTE_SKIP_SID) sidSkip = 'JIDROUTE_SKIP_SID is set';
 else {
-  // The sid line's root (test/lib/lines.mjs), made when missing, mounted
+  // The sid line's root (harness/lines.mjs), made when missing, mounted
   // for this process.
   try {
     const root = await useRoot('sid');

@@ -9,9 +9,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { core } from './lib/core.mjs';
-import { loadVectors, byteString, expected } from './lib/vectors.mjs';
-import { random, randomHeader, mutate } from './lib/generate.mjs';
+import { core } from '../harness/core.mjs';
+import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
+import { random, randomHeader, mutate } from '../harness/generate.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 3920);
 const CASES = Number(process.env.JIDROUTE_RECOGNISER_CASES ?? 100000);

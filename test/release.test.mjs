@@ -7,10 +7,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT, INSTALL_DIR, prepareNginx, prepareHaproxy } from './lib/proxies.mjs';
-import { tempDir, waitForPort, readIfExists, sleep } from './lib/procs.mjs';
-import { startEchoBackend, openSession, verifySession, clientHeader, newTally } from './lib/sessions.mjs';
-import { useDocker, image, runContainer, removeContainer, docker } from './lib/docker.mjs';
+import { ROOT, INSTALL_DIR, prepareNginx, prepareHaproxy } from '../harness/proxies.mjs';
+import { tempDir, waitForPort, readIfExists, sleep } from '../harness/procs.mjs';
+import { startEchoBackend, openSession, verifySession, clientHeader, newTally } from '../harness/sessions.mjs';
+import { useDocker, image, runContainer, removeContainer, docker } from '../harness/docker.mjs';
 
 const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const name = `jidroute-${version}`;

@@ -4,8 +4,8 @@
 // decided as soon as the hello's last byte is in (a hello without a name as
 // soon as a hello with one).
 import t from 'tap';
-import { loadVectors, byteString, expected } from './lib/vectors.mjs';
-import { route, routeInPieces } from './lib/core.mjs';
+import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
+import { route, routeInPieces } from '../harness/core.mjs';
 
 const ADDRESS = '127.0.0.42';
 const pick = ({ key, route_by, from, to, stream }) => ({ key, route_by, from, to, stream });

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../test/lib/proxies.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
 
 export function options(defaults) {
   const out = { ...defaults };
@@ -52,5 +52,5 @@ function machine() {
 }
 
 // Ctrl-C or a timeout's SIGTERM: exit through process.exit, so that the
-// proxies a script started are killed with it (test/lib/stack.mjs).
+// proxies a script started are killed with it (harness/stack.mjs).
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));

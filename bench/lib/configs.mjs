@@ -1,13 +1,13 @@
 // The configurations the cost benchmark compares. Every one of them is
 // derived from the example configurations (njs/nginx.conf, haproxy/haproxy.cfg)
-// by test/lib/proxies.mjs, the way the tests run them (ports moved, module
+// by harness/proxies.mjs, the way the tests run them (ports moved, module
 // path pointed at dist/), and then edited only where the configuration's point
 // is: which module runs, and what the upstream hashes on. Edits common to all:
 //   - logging off (the example's access log adds the same write per connection
 //     to every configuration; the benchmark measures the module);
 //   - nginx worker_connections raised so that the idle-connection run fits.
 import { join } from 'node:path';
-import { prepareNginx, prepareHaproxy, ROOT } from '../../test/lib/proxies.mjs';
+import { prepareNginx, prepareHaproxy, ROOT } from '../../harness/proxies.mjs';
 import { readFileSync } from 'node:fs';
 
 const PEERS = join(ROOT, 'bench/peers');
@@ -89,7 +89,7 @@ export const CONFIGS = [
 ];
 
 /** Writes the configuration to a temporary folder; returns what
- * test/lib/proxies.mjs returns, plus the port to load and the backend ports.
+ * harness/proxies.mjs returns, plus the port to load and the backend ports.
  * `modules` ({ nginx, haproxy }: file paths) runs another build in place of
  * dist/ in the jidroute configurations, to compare variants of the module. */
 export async function prepareConfig(config, modules = {}) {

@@ -3,11 +3,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
-import { startBackends, exchange } from './backends.mjs';
-import { random } from './generate.mjs';
-import { freePort, sleep, waitFor } from './procs.mjs';
-import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from './lines.mjs';
+import { ROOT, prepareNginx, prepareHaproxy, startProxy } from '../../harness/proxies.mjs';
+import { startBackends, exchange } from '../../harness/backends.mjs';
+import { random } from '../../harness/generate.mjs';
+import { freePort, sleep, waitFor } from '../../harness/procs.mjs';
+import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from '../../harness/lines.mjs';
 
 export const BIN = join(ROOT, 'bin/jidroute');
 
@@ -82,7 +82,7 @@ export async function sendAll(items, { concurrency = 8 } = {}) {
   return out;
 }
 
-/** How to run the HAProxy of a release line (test/lib/lines.mjs), without
+/** How to run the HAProxy of a release line (harness/lines.mjs), without
  * making anything: [command, leading args]. JIDROUTE_CHROOT overrides the
  * root, as in commandFor. */
 function haproxyCommand(line) {

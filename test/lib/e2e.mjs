@@ -5,11 +5,11 @@
 // the servers' own logs and from the proxy's log; what arrived is what the
 // clients received.
 import { readFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
+import { prepareNginx, prepareHaproxy, startProxy } from '../../harness/proxies.mjs';
 import { parseLog } from './routing-suite.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
-import { waitFor, freePort, waitForPort, sleep } from './procs.mjs';
+import { waitFor, freePort, waitForPort, sleep } from '../../harness/procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
 export const PASSWORD = 'not-a-secret';

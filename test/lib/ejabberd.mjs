@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, tempDir, waitForPort, readIfExists, freePort } from './procs.mjs';
+import { startProcess, tempDir, waitForPort, readIfExists, freePort } from '../../harness/procs.mjs';
 
 export function ejabberdVersion() {
   try {

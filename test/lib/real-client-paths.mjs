@@ -4,10 +4,10 @@
 // where it landed, which SASL mechanism it used, what arrived.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
+import { ROOT, prepareNginx, prepareHaproxy, startProxy } from '../../harness/proxies.mjs';
 import { certificatePaths, mapPaths, upstreamResolver } from './e2e.mjs';
 import { parseLog } from './routing-suite.mjs';
-import { waitForPort, waitFor, sleep, readIfExists } from './procs.mjs';
+import { waitForPort, waitFor, sleep, readIfExists } from '../../harness/procs.mjs';
 import { startRelay, readCapture, CLIENTS } from './real-clients.mjs';
 
 /** The example servers: their c2s (STARTTLS) and Direct TLS ports. */

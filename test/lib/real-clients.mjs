@@ -15,9 +15,9 @@ import net from 'node:net';
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './proxies.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
 import { startClients, xmppjsVersion } from './xmpp-clients.mjs';
-import { tempDir, sleep } from './procs.mjs';
+import { tempDir, sleep } from '../../harness/procs.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-slixmpp and python3-aioxmpp live
 

@@ -2,9 +2,9 @@
 // the host or in containers): the shared vectors end to end, bytes unchanged,
 // one account's devices on one backend, accounts spread, tenants together,
 // non-XMPP forwarded at once, logs free of errors.
-import { loadVectors } from './vectors.mjs';
-import { startBackends, exchange } from './backends.mjs';
-import { waitFor } from './procs.mjs';
+import { loadVectors } from '../../harness/vectors.mjs';
+import { startBackends, exchange } from '../../harness/backends.mjs';
+import { waitFor } from '../../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const S2S = [5401, 5402, 5403];
