@@ -40,7 +40,7 @@ for (const kind of ['nginx', 'haproxy']) {
       const run = await runTraffic(stack, clients, devices, accountMessages);
       t.teardown(() => onFailure(t));
       t.same(run.connected.filter((c) => !c.ok), [], 'every device connected, authenticated and bound');
-      t.ok(run.devices.every((d) => d.route_by === 'from'), 'the proxy routed every session by from');
+      t.ok(run.devices.every((d) => d.routeBy === 'from'), 'the proxy routed every session by from');
       for (const [jid, servers] of Object.entries(spread(run.devices, (d) => d.account))) {
         t.equal(servers.length, 1, `${jid}: all devices on ${servers.join(', ')}`);
       }
@@ -55,7 +55,7 @@ for (const kind of ['nginx', 'haproxy']) {
       const run = await runTraffic(stack, clients, devices, accountMessages);
       t.teardown(() => onFailure(t));
       t.same(run.connected.filter((c) => !c.ok), [], 'every device connected, authenticated and bound');
-      t.ok(run.devices.every((d) => d.route_by === 'addr'), 'the proxy routed every session by address');
+      t.ok(run.devices.every((d) => d.routeBy === 'addr'), 'the proxy routed every session by address');
       t.same(run.fromServers, proxyCounts(run.devices), "the servers' own logs agree with the proxy's log on placement");
       const split = Object.entries(spread(run.devices, (d) => d.account)).filter(([, s]) => s.length > 1);
       t.ok(split.length > 0, `accounts split across servers: ${split.length} of ${accounts.length}`);

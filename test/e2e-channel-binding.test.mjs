@@ -194,7 +194,7 @@ for (const generation of GENERATIONS) {
         const own = pki.certs[generation.ejabberd ? 'xmpp' : domain].cert;
         t.equal(shake.fingerprint, fingerprint(own), `${domain}: the server's certificate, not the proxy's (${shake.subject})`);
         const entry = await waitFor(() => parseLog(kind, stack.proxy.log()).get(`127.0.0.1:${shake.localPort}`), { what: 'log line' });
-        t.same([entry.key, entry.route_by, entry.to, entry.stream], [domain, 'sni', domain, 'tls-client'], `${domain}: keyed on the SNI`);
+        t.same([entry.key, entry.routeBy, entry.to, entry.stream], [domain, 'sni', domain, 'tls-client'], `${domain}: keyed on the SNI`);
       }
       for (const maxTls of ['1.2', '1.3']) await loginsAre(t, generation, port, maxTls, expect.passthrough[maxTls]);
       // Every login of a tenant on one server, by the servers' own logs.

@@ -35,7 +35,7 @@ for (const kind of ['nginx', 'haproxy']) {
 
     t.same(run.connected.filter((c) => !c.ok), [], "every device connected (verifying the proxy's certificate), authenticated and bound");
     t.ok(run.connected.every((c) => c.alpn === 'xmpp-client'), 'the proxy negotiated ALPN xmpp-client');
-    t.ok(run.devices.every((d) => d.route_by === 'from' && d.key === d.account),
+    t.ok(run.devices.every((d) => d.routeBy === 'from' && d.key === d.account),
       'the proxy read from in the decrypted header and routed by the bare JID');
     for (const [jid, servers] of Object.entries(spread(run.devices, (d) => d.account))) {
       t.equal(servers.length, 1, `${jid}: all devices on ${servers.join(', ')}`);

@@ -71,7 +71,7 @@ for (const kind of ['nginx', 'haproxy']) {
 
     const log = await waitFor(() => {
       // The s2s streams: the ones verona opened (from=verona.example).
-      const entries = [...stack.clientLog().values()].filter((e) => e.route_by === 'to' && e.from === REMOTE);
+      const entries = [...stack.clientLog().values()].filter((e) => e.routeBy === 'to' && e.from === REMOTE);
       return entries.length >= accounts.length && entries;
     }, { what: 's2s lines in the proxy log' }).catch(() => []);
     for (const [i, a] of accounts.entries()) {

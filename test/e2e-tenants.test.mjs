@@ -52,7 +52,7 @@ for (const kind of PROXIES) {
       t.same(run.results.filter((r) => !r.delivered && r.bounced !== 'service-unavailable' && !r.elsewhere.length), [],
         "every other message came back as service-unavailable, or went to another of the account's devices on the sender's server");
       if (routing === 'jidroute') {
-        t.ok(run.devices.every((d) => d.route_by === 'to'), 'the proxy routed every session by to');
+        t.ok(run.devices.every((d) => d.routeBy === 'to'), 'the proxy routed every session by to');
         for (const [domain, servers] of Object.entries(tenants)) t.equal(servers.length, 1, `${domain}: every device on ${servers}`);
         t.equal(delivered.length, run.results.length, 'every message arrived');
       } else {

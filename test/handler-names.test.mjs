@@ -16,8 +16,8 @@ import { parseLog } from './lib/routing-suite.mjs';
 import { waitFor } from '../harness/procs.mjs';
 
 const HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='Juliet@Capulet.example/balcony' to='capulet.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
-const BARE = { key: 'juliet@capulet.example', route_by: 'from' };
-const DOMAIN = { key: 'capulet.example', route_by: 'to' };
+const BARE = { key: 'juliet@capulet.example', routeBy: 'from' };
+const DOMAIN = { key: 'capulet.example', routeBy: 'to' };
 
 function must(text, from, to) {
   const out = text.split(from).join(to);
@@ -73,7 +73,7 @@ for (const [kind, cases] of Object.entries(CASES)) {
         t.ok(r.backend, `${listener}: reached a backend`);
         const client = `127.0.0.1:${r.localPort}`;
         const entry = await waitFor(() => parseLog(kind, proxy.log()).get(client), { what: `log line for ${client}` });
-        t.same({ key: entry.key, route_by: entry.route_by }, expected, `${listener}: ${expected === BARE ? 'bare' : 'domain'} policy`);
+        t.same({ key: entry.key, routeBy: entry.routeBy }, expected, `${listener}: ${expected === BARE ? 'bare' : 'domain'} policy`);
       }
     });
   }

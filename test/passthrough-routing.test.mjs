@@ -56,7 +56,7 @@ for (const kind of ['nginx', 'haproxy']) {
         if (!t.ok(r.backend, `${v.name}: reached a backend`)) continue;
         const entry = await logEntry(r.client);
         const want = { ...v.expect, key: v.expect.key === '$addr' ? r.localAddress : v.expect.key };
-        t.same({ key: entry.key, route_by: entry.route_by, from: entry.from, to: entry.to, stream: entry.stream }, want, `${v.name} (${v.ref})`);
+        t.same({ key: entry.key, routeBy: entry.routeBy, from: entry.from, to: entry.to, stream: entry.stream }, want, `${v.name} (${v.ref})`);
         t.ok(byName[r.backend].bytes(r.id).equals(v.bytes), `${v.name}: bytes unchanged at ${r.backend}`);
         t.match(r.backend, /^tls-/, `${v.name}: a Direct TLS port`);
         t.ok(r.greetingMs < DELAY_MS, `${v.name}: forwarded after ${r.greetingMs} ms`);

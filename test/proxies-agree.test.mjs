@@ -59,7 +59,7 @@ t.test('nginx and HAProxy publish the same variables for the same bytes', async 
   for (const s of sent) {
     const a = logs.nginx.get(s.nginx);
     const b = logs.haproxy.get(s.haproxy);
-    const pick = (e) => JSON.stringify([e.key, e.route_by, e.from, e.to, e.stream]);
+    const pick = (e) => JSON.stringify([e.key, e.routeBy, e.from, e.to, e.stream]);
     if (pick(a) !== pick(b)) differ.push({ input: s.input.bytes.toString(), nginx: pick(a), haproxy: pick(b) });
   }
   t.equal(sent.length, inputs.length, `${inputs.length} inputs sent through both, ${waiting} of them cut short`);

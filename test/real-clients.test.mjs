@@ -135,7 +135,7 @@ function checkPath(t, server, path, run) {
     const ok = s.devices.filter((d) => d.ok);
     // The key rule, for the bytes this device sent.
     const keys = ok.map((d) => ({ id: d.id, logged: d.log?.key ?? null, expected: expectedKey(path, d) }));
-    t.same(keys.map((k) => k.logged), keys.map((k) => k.expected), `${label}: keyed by the routing rule (${[...new Set(ok.map((d) => d.log?.route_by))].join(', ')})`, { todo: failed.length ? todo : false });
+    t.same(keys.map((k) => k.logged), keys.map((k) => k.expected), `${label}: keyed by the routing rule (${[...new Set(ok.map((d) => d.log?.routeBy))].join(', ')})`, { todo: failed.length ? todo : false });
     const byKey = new Map();
     for (const d of ok) if (d.log && d.log.key !== d.localAddress) (byKey.get(d.log.key) ?? byKey.set(d.log.key, new Set()).get(d.log.key)).add(d.server);
     t.same([...byKey].filter(([, v]) => v.size > 1).map(([k, v]) => `${k}: ${[...v]}`), [], `${label}: devices with one key on one server`);
@@ -227,7 +227,7 @@ function mechanismTable(server) {
   const rows = clients.map((n) => `| ${CLIENTS[n].label} | ${runs.map((r) => {
     const s = clientSummary(r.run, n);
     const ok = s.devices.filter((d) => d.ok).length;
-    const by = [...new Set(s.devices.filter((d) => d.log).map((d) => d.log.route_by))].join('/');
+    const by = [...new Set(s.devices.filter((d) => d.log).map((d) => d.log.routeBy))].join('/');
     const known = r.path.known?.[`${server.label}/${n}`];
     const mark = known ? (r.path.transport === 'none' ? ' **fails without any proxy**' : ' **known failure**') : '';
     return `${s.mechs.join(', ') || '–'}${ok < 3 ? ` (${ok}/3 in)` : ''}${s.failures.length ? ` after failed ${[...new Set(s.failures.map((f) => f.split(':')[0]))].join(', ')}` : ''}${by ? `; by ${by}` : ''}${mark}`;

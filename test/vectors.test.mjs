@@ -5,7 +5,7 @@ import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
 import { route, routeInPieces } from '../harness/core.mjs';
 
 const ADDRESS = '127.0.0.42';
-const pick = ({ key, route_by, from, to }) => ({ key, route_by, from, to });
+const pick = ({ key, routeBy, from, to }) => ({ key, routeBy, from, to });
 
 for (const file of ['development', 'heldout']) {
   t.test(file, async (t) => {

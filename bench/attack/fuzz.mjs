@@ -4,7 +4,7 @@
 // at every byte; millions of generated and mutated headers; pathological
 // shapes up to 64 KiB. Every input goes through the JavaScript build whole and
 // in random pieces and through the Lua build (lua5.3 and lua5.4 in turn):
-// no exception, a valid key and route_by, the same answer whole and in
+// no exception, a valid key and routeBy, the same answer whole and in
 // pieces, the same answer from both builds. Prints the figures, among them
 // the slowest inputs per byte, and writes bench/attack/results/fuzz.json.
 //

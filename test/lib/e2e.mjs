@@ -107,7 +107,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
   const serverOf = upstreamResolver(kind, readFileSync(prepared.conf, 'utf8'), byPort);
   return {
     kind, proxy, prosody, prepared, serverOf,
-    /** Finished sessions in the proxy's log: client "addr:port" -> { key, route_by, server }. */
+    /** Finished sessions in the proxy's log: client "addr:port" -> { key, routeBy, server }. */
     clientLog() {
       const text = proxy.log();
       const entries = parseLog(kind, text);
@@ -195,7 +195,7 @@ function group(items, key) {
 /**
  * Connects `devices` through the stack, sends `messages(devices, connected)`,
  * disconnects, and reads where each device landed. Returns { connected,
- * results, devices: [{ ...device, server, route_by, key }], placement:
+ * results, devices: [{ ...device, server, routeBy, key }], placement:
  * { account or domain: [servers] }, fromServers: { account: { server: n } } }.
  */
 export async function runTraffic(stack, clients, devices, messages, { waitMs = 4000 } = {}) {

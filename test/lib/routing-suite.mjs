@@ -9,7 +9,7 @@ import { waitFor } from '../../harness/procs.mjs';
 const C2S = [5301, 5302, 5303];
 const S2S = [5401, 5402, 5403];
 
-/** One log line per finished session, as { client, key, route_by, from, to }. */
+/** One log line per finished session, as { client, key, routeBy, from, to }. */
 export function parseLog(kind, text) {
   const entries = new Map();
   for (const line of text.split('\n')) {
@@ -17,7 +17,7 @@ export function parseLog(kind, text) {
     if (!m) continue;
     const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
     entries.set(m[1], {
-      client: m[1], key: value(m[2]), route_by: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
+      client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
       stream: m[6] === '-' ? '' : m[6],
     });
   }
@@ -85,7 +85,7 @@ export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForward
         if (!t.ok(r.backend, `${v.name}: reached a backend`)) continue;
         const entry = await logEntry(r.client);
         const want = { ...v.expect, key: v.expect.key === '$addr' ? r.localAddress : v.expect.key };
-        t.same({ key: entry.key, route_by: entry.route_by, from: entry.from, to: entry.to }, want, `${v.name} (${v.ref})`);
+        t.same({ key: entry.key, routeBy: entry.routeBy, from: entry.from, to: entry.to }, want, `${v.name} (${v.ref})`);
         t.ok(byName[r.backend].bytes(r.id).equals(v.bytes), `${v.name}: bytes reached the backend unchanged`);
       }
     });
@@ -154,11 +154,11 @@ export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForward
       const entry = await logEntry(r.client);
       if (cutShortForwards) {
         t.ok(r.backend, 'reached a backend');
-        t.same([entry.route_by, entry.key, entry.stream], ['addr', r.localAddress, 'incomplete']);
+        t.same([entry.routeBy, entry.key, entry.stream], ['addr', r.localAddress, 'incomplete']);
         t.ok(r.backend && byName[r.backend].bytes(r.id).equals(header), 'the bytes it sent reached the backend unchanged');
       } else {
         t.equal(r.backend, null, 'closed by preread_timeout without reaching a backend');
-        t.equal(entry.route_by, '', 'never routed');
+        t.equal(entry.routeBy, '', 'never routed');
       }
     });
 
