@@ -8,8 +8,9 @@
 // Writes bench/results/affinity.{json,md}. Options: node bench/affinity.mjs --help
 import { join, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ROOT, startProxy } from '../harness/proxies.mjs';
-import { startBackend, exchange } from '../harness/backends.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { startStack } from '../harness/stack.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
 import { parseArgs } from '../harness/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
@@ -269,18 +270,16 @@ function haproxyUpgradeMove(o) {
 /** One configuration's sample through the real proxy. */
 async function checkOne(id, o, header) {
   const config = CONFIGS.find((c) => c.id === id);
-  const prepared = await prepareConfig(config);
   const names = ['b0', 'b1', 'b2'];
-  const started = [];
-  let proxy;
+  const stack = await startStack({
+    kind: config.proxy, prepare: () => prepareConfig(config), waitPort: config.listen,
+    servers: async (real, p) => {
+      const started = await startBackends([...names, ...p.s2sPorts.map((_, i) => `s${i}`)], [...p.backendPorts, ...p.s2sPorts]);
+      return { stop: () => Promise.all(started.map((b) => b.close())) };
+    },
+  });
+  const { prepared } = stack;
   try {
-    for (const [i, port] of [...prepared.backendPorts, ...prepared.s2sPorts].entries()) {
-      started.push(await startBackend(i < 3 ? names[i] : `s${i - 3}`, port));
-    }
-    proxy = await startProxy(prepared, { waitPort: prepared.port });
-    // Something else may listen on a port the proxy could not take.
-    await new Promise((r) => setTimeout(r, 200));
-    if (proxy.proc.exited) throw new Error(`${id} did not start: ${proxy.proc.output.slice(-500)}`);
     const emulations = config.proxy === 'nginx'
       ? { nginx: new NginxRing(prepared.backendPorts.map((p) => `127.0.0.1:${p}`)) }
       : { 'haproxy (hash-key id)': new HaproxyRing(3), 'haproxy 3.0 before the hash-key fix': new HaproxyRing(3, { keyMode: '3.0-unfixed' }) };
@@ -304,8 +303,7 @@ async function checkOne(id, o, header) {
     }
     return { config: id, kind: config.variant === 'plain' ? 'client address' : 'jidroute key', total, agree };
   } finally {
-    if (proxy) await proxy.stop();
-    for (const b of started) await b.close();
+    await stack.stop();
   }
 }
 
@@ -314,16 +312,7 @@ async function checkProxies(o) {
   const header = (from, to) => Buffer.from(`<?xml version='1.0'?><stream:stream ${from ? `from='${from}' ` : ''}to='${to}' ` +
     "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
   for (const id of ['nginx-jidroute-bare', 'nginx-plain', 'haproxy-jidroute-bare', 'haproxy-plain']) {
-    // Ports free when written may be taken by another program on a shared
-    // machine before the proxy starts: then again, on other ports.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        results.push(await checkOne(id, o, header));
-        break;
-      } catch (e) {
-        if (attempt >= 3 || !/did not start|EADDRINUSE|already in use/.test(String(e && e.message))) throw e;
-      }
-    }
+    results.push(await checkOne(id, o, header));
   }
   return results;
 }

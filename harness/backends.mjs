@@ -1,36 +1,78 @@
-// Plain TCP backends that stand in for XMPP servers in the raw-bytes tests:
-// each greets a connection with "<name> <id>\n" and keeps every byte it
-// receives, so a test can compare them with what the client sent.
+// TCP backends that stand in for XMPP servers: each greets a connection with
+// "<name> <id>\n" and records what it receives (its count and SHA-256, the
+// first KiB, and with `keep` every byte, so that a test can compare them with
+// what the client sent); `echo` sends every byte back too (the long sessions
+// of the hostile scenarios, harness/sessions.mjs).
 import net from 'node:net';
+import { createHash } from 'node:crypto';
 
-export function startBackend(name, port, host = '127.0.0.1') {
-  const backend = { name, port, connections: [] };
-  const sockets = new Set();
-  backend.server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    const record = { id: backend.connections.length, chunks: [], ended: false };
+/**
+ * A backend on host:port. mode: 'greet' (default) or 'hang' (accepts, then
+ * neither greets nor reads; may be changed while it runs). refuse() stops
+ * listening and keeps the sessions; die() stops listening and resets every
+ * session; close() stops listening and closes every session; listen() starts
+ * again (same name, ids go on).
+ */
+export async function startBackend(name, port, { echo = false, keep = !echo, mode = 'greet', host = '127.0.0.1' } = {}) {
+  const backend = { name, port, mode, connections: [], sockets: new Set(), server: null };
+  const onConnection = (socket) => {
+    const record = { id: backend.connections.length, received: 0, hash: createHash('sha256'), chunks: [], head: [], headBytes: 0, sent: 0, ended: false, closed: false, at: Date.now() };
     backend.connections.push(record);
-    socket.on('data', (d) => record.chunks.push(d));
-    socket.on('end', () => { record.ended = true; socket.end(); });
+    backend.sockets.add(socket);
+    socket.on('close', () => { record.closed = true; backend.sockets.delete(socket); });
     socket.on('error', () => {});
-    socket.write(`${name} ${record.id}\n`);
-  });
-  backend.bytes = (id) => Buffer.concat(backend.connections[id].chunks);
-  backend.close = () => new Promise((resolve) => {
-    backend.server.close(() => resolve());
-    for (const socket of sockets) socket.destroy();
-  });
-  return new Promise((resolve, reject) => {
+    if (backend.mode === 'hang') {
+      // A server that accepted and went quiet: it reads nothing, so the
+      // kernel's buffers fill and the client's writes stall.
+      socket.pause();
+      return;
+    }
+    socket.setNoDelay(true);
+    const greeting = `${name} ${record.id}\n`;
+    socket.write(greeting);
+    record.sent += greeting.length;
+    socket.on('data', (d) => {
+      record.received += d.length;
+      record.hash.update(d);
+      if (keep) record.chunks.push(d);
+      if (record.headBytes < 1024) { record.head.push(d); record.headBytes += d.length; }
+      if (echo) { socket.write(d); record.sent += d.length; }
+    });
+    socket.on('end', () => { record.ended = true; socket.end(); });
+  };
+  backend.listen = () => new Promise((resolve, reject) => {
+    backend.server = net.createServer({ noDelay: true }, onConnection);
     backend.server.once('error', reject);
-    backend.server.listen(port, host, () => resolve(backend));
+    backend.server.listen({ port, host, backlog: 4096 }, () => resolve(backend));
   });
+  // close() stops listening at once (new connections are refused) but calls
+  // back only when the last session has ended: do not wait for that.
+  backend.refuse = async () => {
+    if (!backend.server) return;
+    const s = backend.server;
+    backend.server = null;
+    s.close();
+    s.on('error', () => {});
+  };
+  backend.die = async () => {
+    await backend.refuse();
+    for (const socket of backend.sockets) socket.resetAndDestroy();
+  };
+  backend.close = async () => {
+    await backend.refuse();
+    for (const socket of backend.sockets) socket.destroy();
+  };
+  backend.live = () => backend.sockets.size;
+  backend.head = (id) => Buffer.concat(backend.connections[id].head);
+  backend.bytes = (id) => Buffer.concat(backend.connections[id].chunks);
+  await backend.listen();
+  return backend;
 }
 
 /** Starts them all, or none: when one cannot listen, the others are closed
  * again (an open server would keep the test process alive). */
-export async function startBackends(names, ports) {
-  const started = await Promise.allSettled(names.map((n, i) => startBackend(n, ports[i])));
+export async function startBackends(names, ports, options) {
+  const started = await Promise.allSettled(names.map((n, i) => startBackend(n, ports[i], options)));
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.filter((r) => r.status === 'fulfilled').map((r) => r.value.close()));

@@ -87,6 +87,27 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
 
 export { sleep };
 
+/** One log line per finished session, as { client, key, routeBy, from, to }. */
+export function parseLog(kind, text) {
+  const entries = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?)(?: stream=(\S*))? (?:upstream|backend)=/.exec(line);
+    if (!m) continue;
+    const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
+    entries.set(m[1], {
+      client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
+      stream: m[6] === '-' ? '' : m[6],
+    });
+  }
+  return entries;
+}
+
+/** What a proxy's error output may not contain after a run. */
+export const ERROR_PATTERNS = {
+  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/],
+  haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
+};
+
 /** Whether the njs that nginx runs here (the host's, or JIDROUTE_CHROOT's)
  * acts on done() from a timer: from njs 0.8 (see njs/jidroute.ts). */
 export function njsTimersResumePreread() {

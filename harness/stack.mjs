@@ -1,12 +1,12 @@
-// A proxy (the example njs/nginx.conf or haproxy/haproxy.cfg, ports moved)
-// in front of echo backends (harness/sessions.mjs), for the hostile-client,
-// reload and fault scenarios; plus what they share: reloading by signal,
-// rewriting the config, reading the proxy's own view of a connection.
+// A proxy (an example config, ports moved) in front of servers, for every
+// test and benchmark that runs one: startStack; the hostile-client, reload
+// and fault scenarios' stack of echo backends; and what those share:
+// reloading by signal, adding a backend, reading the proxy's errors.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
-import { startEchoBackend } from './sessions.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, ERROR_PATTERNS } from './proxies.mjs';
+import { startBackend, startBackends } from './backends.mjs';
 import { processTree } from './proc-stats.mjs';
-import { freePort, sleep, waitFor, waitForPort } from './procs.mjs';
+import { freePort, sleep, waitFor, waitForPort, retryOnPortClash } from './procs.mjs';
 
 export const C2S = [5301, 5302, 5303];
 export const S2S = [5401, 5402, 5403];
@@ -17,67 +17,86 @@ export const DOMAIN = 5322;
 export const KINDS = ['nginx', 'haproxy'];
 
 /**
- * Starts echo backends on the config's c2s and s2s ports, then the proxy.
- * `edit(text)` may change the config first (the scenarios use it only to
- * measure without a mitigation, never to make a test pass).
+ * The one way a test or a benchmark starts a proxy: nginx or HAProxy
+ * (`kind`) with an example config (`config`, ports moved, `edit(text)`
+ * applied; or `prepare()` for a config written otherwise) in front of the
+ * servers `servers(real, prepared)` starts (`real(examplePort)` is the moved
+ * port; it returns { stop(), ... } and may rewrite prepared.conf). Waits
+ * for `waitPort` (an example port, or the first of a list the config has),
+ * every listener and for the proxy to stay up; on a port clash, starts
+ * over with new ports. Returns { kind, prepared, proxy, servers, real, stop() }.
  */
-export async function startStack(kind, { edit } = {}) {
-  // A port freePort() found free can be taken (by any connection's
-  // ephemeral port) before the proxy binds it: try again with new ports.
-  for (let attempt = 1; ; attempt++) {
+export async function startStack({ kind, config, edit, prepare, servers = async () => ({ stop: async () => {} }), waitPort, waitHost, line, settleMs = 200 }) {
+  return retryOnPortClash(async () => {
+    const prepared = prepare ? await prepare() : await (kind === 'nginx' ? prepareNginx : prepareHaproxy)(config, { edit });
+    const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
+    const started = await servers(real, prepared);
+    let proxy;
     try {
-      return await startStackOnce(kind, { edit });
+      proxy = await startProxy(prepared, { waitPort: [waitPort].flat().map(real).find(Boolean), waitHost, line });
+      // Every listener, not only the first: a proxy that could not bind one
+      // exits, possibly after the first was already up.
+      const listeners = [...readFileSync(prepared.conf, 'utf8').matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
+      for (const port of listeners) await waitForPort(port);
+      await sleep(settleMs);
+      if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-2000)}`);
     } catch (e) {
-      if (attempt >= 3 || !/Address already in use|did not start|nothing listens/.test(String(e.message))) throw e;
+      await proxy?.stop();
+      await started.stop();
+      throw e;
     }
-  }
+    // Should this process end without stop() (an uncaught error, a timeout),
+    // the proxy goes with it rather than outliving the test.
+    const killOnExit = () => {
+      for (const pid of processTree(proxy.proc.pid).reverse()) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+    };
+    process.once('exit', killOnExit);
+    const stopProxy = proxy.stop;
+    proxy.stop = async () => { process.removeListener('exit', killOnExit); await stopProxy(); };
+    return {
+      kind, prepared, proxy, servers: started, real,
+      async stop() {
+        await proxy.stop();
+        await started.stop();
+      },
+    };
+  });
 }
 
-async function startStackOnce(kind, { edit } = {}) {
-  const prepared = kind === 'nginx' ? await prepareNginx(undefined, { edit }) : await prepareHaproxy(undefined, { edit });
-  const backends = [];
-  for (const [i, p] of C2S.entries()) backends.push(await startEchoBackend(`c2s-${i + 1}`, prepared.ports.get(p)));
-  const s2s = [];
-  for (const [i, p] of S2S.entries()) s2s.push(await startEchoBackend(`s2s-${i + 1}`, prepared.ports.get(p)));
-  let proxy;
-  try {
-    proxy = await startProxy(prepared, { waitPort: prepared.ports.get(BARE) });
-    // Every listener, and the proxy still running (nginx exits when one
-    // listener cannot bind, possibly after another one answered).
-    for (const p of [BARE, DOMAIN, 5269]) await waitForPort(prepared.ports.get(p), { timeoutMs: 5000 });
-    await sleep(200);
-    if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output}`);
-  } catch (e) {
-    if (proxy) await proxy.stop();
-    await Promise.all([...backends, ...s2s].map((b) => b.die()));
-    throw e;
-  }
-  // Should this process end without stop() (an uncaught error, a timeout),
-  // the proxy goes with it rather than outliving the test.
-  const killOnExit = () => {
-    for (const pid of processTree(proxy.proc.pid).reverse()) { try { process.kill(pid, 'SIGKILL'); } catch {} }
-  };
-  process.once('exit', killOnExit);
-  const stack = {
-    kind, prepared, proxy, backends, s2s,
+/** Echo backends (harness/backends.mjs) on the example config's c2s and s2s
+ * ports, as startStack's servers. */
+export function echoBackends(real) {
+  return startBackends([...C2S.map((_, i) => `c2s-${i + 1}`), ...S2S.map((_, i) => `s2s-${i + 1}`)], [...C2S, ...S2S].map(real), { echo: true })
+    .then((all) => ({ backends: all.slice(0, C2S.length), s2s: all.slice(C2S.length), stop: () => Promise.all(all.map((b) => b.die())) }));
+}
+
+/**
+ * The example config in front of echo backends, for the hostile-client,
+ * reload and fault scenarios. `edit(text)` may change the config first (the
+ * scenarios use it only to measure without a mitigation, never to make a
+ * test pass).
+ */
+export async function startEchoStack(kind, { edit } = {}) {
+  const stack = await startStack({ kind, edit, servers: echoBackends, waitPort: BARE });
+  const { backends, s2s } = stack.servers;
+  return Object.assign(stack, {
+    backends, s2s,
     byName: Object.fromEntries([...backends, ...s2s].map((b) => [b.name, b])),
-    port: proxy.port(BARE),
-    domainPort: proxy.port(DOMAIN),
-    pid: proxy.proc.pid,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      await proxy.stop();
-      await Promise.all([...stack.backends, ...s2s].map((b) => b.die()));
-    },
-  };
-  return stack;
+    port: stack.real(BARE),
+    domainPort: stack.real(DOMAIN),
+    pid: stack.proxy.proc.pid,
+    stop: ((stopStack) => async () => {
+      await stopStack();
+      await Promise.all(stack.backends.map((b) => b.die())); // with those added since
+    })(stack.stop),
+  });
 }
 
 /** Adds a c2s backend (an echo backend on a new port) to the config file and
  * reloads the proxy; returns the new backend once the new workers answer. */
 export async function addBackendAndReload(stack, name) {
   const port = await freePort();
-  const backend = await startEchoBackend(name, port);
+  const backend = await startBackend(name, port, { echo: true });
   const conf = stack.prepared.conf;
   let text = readFileSync(conf, 'utf8');
   const last = stack.prepared.ports.get(C2S[C2S.length - 1]);
@@ -110,13 +129,11 @@ export async function reload(stack) {
   await sleep(300);
 }
 
-/** What in the proxy's error output counts as an error (as in
- * test/lib/routing-suite.mjs, less HAProxy's [ALERT] lines, which a backend
- * fault or the test's own SIGTERM rightly causes). */
+/** What in the proxy's error output counts as an error (ERROR_PATTERNS,
+ * less HAProxy's [ALERT] lines, which a backend fault or the test's own
+ * SIGTERM rightly causes). */
 export function proxyErrors(stack) {
   const text = stack.proxy.errors();
-  const patterns = stack.kind === 'nginx'
-    ? [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/]
-    : [/lua.*error/i, /jidroute:/, /runtime error/i];
+  const patterns = ERROR_PATTERNS[stack.kind].filter((p) => p.source !== '\\[ALERT\\]');
   return patterns.filter((p) => p.test(text)).map((p) => `${p}: ${(text.match(new RegExp(`.*${p.source}.*`, p.flags)) || [''])[0]}`);
 }

@@ -7,8 +7,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from '../harness/proxies.mjs';
-import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
+import { ROOT, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
 import { exchange } from '../harness/backends.mjs';
 import { waitForPort } from '../harness/procs.mjs';
 import { GENERATIONS, useDocker, run, DOCKER, docker } from '../harness/docker.mjs';

@@ -12,10 +12,8 @@
 //    different servers are lost.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  accountMessages, spread, proxyCounts, expectedDeliveries,
-} from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 
 const SERVERS = [
   { name: 'server-1', c2s: 5301 },
@@ -29,9 +27,9 @@ t.teardown(() => clients.close());
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: accounts through 5222 (STARTTLS passed through)`, async (t) => {
-    const stack = await startStack({ kind, pki, accounts, servers: SERVERS });
+    const stack = await startXmppStack({ kind, pki, accounts, servers: SERVERS });
     t.teardown(() => stack.stop());
-    const nextAddress = addressPool(2);
+    const nextAddress = addressPool(0, 2);
     const service = `xmpp://127.0.0.1:${stack.proxy.port(5222)}`;
     const onFailure = (t) => { if (t.passing() === false) t.comment(stack.logs()); };
 

@@ -28,9 +28,8 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeStackPki, makeAccounts, startStack, DOMAINS } from './lib/e2e.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
-import { ROOT } from '../harness/proxies.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, DOMAINS } from './lib/e2e.mjs';
+import { parseLog, ROOT } from '../harness/proxies.mjs';
 import { useRoot } from '../harness/lines.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
 import { waitFor, tempDir } from '../harness/procs.mjs';
@@ -145,7 +144,7 @@ async function loginsAre(t, generation, port, maxTls, want) {
 for (const generation of GENERATIONS) {
   const expect = EXPECT[generation.name];
   for (const kind of ['nginx', 'haproxy']) {
-    const start = (configFile, { edit, disableSasl = SCRAM } = {}) => startStack({
+    const start = (configFile, { edit, disableSasl = SCRAM } = {}) => startXmppStack({
       kind, configFile, edit, pki, accounts, servers: SERVERS, prosody: { root: generation.root, disableSasl },
       // One ejabberd node, a STARTTLS and a Direct TLS listener per server of the config.
       startServers: generation.ejabberd ? async (real) => {

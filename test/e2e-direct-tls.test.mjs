@@ -7,10 +7,8 @@
 // its devices are routed by account.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  accountMessages, spread, proxyCounts,
-} from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 
 const SERVERS = [
   { name: 'server-1', c2s: 5301, directTls: 5311 },
@@ -25,11 +23,11 @@ t.teardown(() => clients.close());
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: xmpp.js over Direct TLS on 5223 is routed by account`, async (t) => {
-    const stack = await startStack({ kind, configFile: CONFIG[kind], pki, accounts, servers: SERVERS });
+    const stack = await startXmppStack({ kind, configFile: CONFIG[kind], pki, accounts, servers: SERVERS });
     t.teardown(() => stack.stop());
     t.teardown(() => { if (t.passing() === false) t.comment(stack.logs()); });
     const devices = devicesFor(accounts, {
-      service: `xmpps://127.0.0.1:${stack.proxy.port(5223)}`, nextAddress: addressPool(2), alpn: 'xmpp-client',
+      service: `xmpps://127.0.0.1:${stack.proxy.port(5223)}`, nextAddress: addressPool(0, 2), alpn: 'xmpp-client',
     });
     const run = await runTraffic(stack, clients, devices, accountMessages);
 
@@ -50,7 +48,7 @@ for (const kind of ['nginx', 'haproxy']) {
     // (5222, passed through) and xmpp.js over Direct TLS (5223). Both
     // upstreams must put the key on the same server.
     await t.test("an account's devices on 5222 (from in the first header) and on 5223 meet", async (t) => {
-      const nextAddress = addressPool(100);
+      const nextAddress = addressPool(0, 100);
       const mixed = [
         ...devicesFor(accounts.map((a) => ({ ...a, resources: ['desktop'] })),
           { service: `xmpp://127.0.0.1:${stack.proxy.port(5222)}`, nextAddress, fromInFirstHeader: true }),

@@ -9,7 +9,7 @@
 // message, which shows where the stream went by the server's own view.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
 import { startProsody, prosodyLogs } from './lib/prosody.mjs';
 import { waitFor } from '../harness/procs.mjs';
 
@@ -27,7 +27,7 @@ t.teardown(() => clients.close());
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: s2s streams routed by to`, async (t) => {
     const remotePorts = {};
-    const stack = await startStack({
+    const stack = await startXmppStack({
       kind, pki, accounts, servers: SERVERS,
       staticSrv: async (prepared) => {
         const taken = new Set(prepared.ports.values());

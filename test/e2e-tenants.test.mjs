@@ -10,10 +10,8 @@
 //    bounce (service-unavailable: the servers keep no offline storage).
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  tenantMessages, spread, proxyCounts, expectedDeliveries,
-} from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 import { BALANCING } from './lib/variants.mjs';
 import { prosodyVersion } from './lib/prosody.mjs';
 
@@ -36,9 +34,9 @@ t.comment(`Prosody ${prosodyVersion()}`);
 for (const kind of PROXIES) {
   for (const routing of ROUTINGS) {
     t.test(`${kind}, ${routing}: tenants through 5322`, async (t) => {
-      const stack = await startStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing] });
+      const stack = await startXmppStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing] });
       t.teardown(() => stack.stop());
-      const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5322)}`, nextAddress: addressPool(2) });
+      const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5322)}`, nextAddress: addressPool(0, 2) });
       const run = await runTraffic(stack, clients, devices, tenantMessages, { waitMs: 5000 });
       t.teardown(() => { if (t.passing() === false) t.comment(stack.logs()); });
 

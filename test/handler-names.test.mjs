@@ -10,9 +10,8 @@
 //    lua.jidroute with `set-var(sess.xmpp_policy) str(domain)`) routes as
 //    before.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, parseLog } from '../harness/proxies.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
 import { waitFor } from '../harness/procs.mjs';
 
 const HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='Juliet@Capulet.example/balcony' to='capulet.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");

@@ -6,11 +6,10 @@
 // at once (before the inspect delay / preread timeout). A tenant's STARTTLS
 // header on 5322 and its hello on 5223 reach the same server.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
-import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
 import { helloVectors } from '../harness/hellos.mjs';
-import { waitFor } from '../harness/procs.mjs';
+import { waitFor, retryOnPortClash, addressPool } from '../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const TLS = [5311, 5312, 5313];
@@ -25,24 +24,18 @@ const vectors = helloVectors().filter((v) => v.policy === 'domain' && v.expect.s
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: TLS hellos passed through, routed by SNI`, async (t) => {
-    let prepared;
-    let backends;
-    for (let attempt = 1; !backends; attempt++) {
-      prepared = await CONFIG[kind]();
-      try {
-        backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'],
-          [...C2S, ...TLS].map((p) => prepared.ports.get(p)));
-      } catch (e) {
-        if (e.code !== 'EADDRINUSE' || attempt === 3) throw e;
-      }
-    }
+    const { prepared, backends } = await retryOnPortClash(async () => {
+      const prepared = await CONFIG[kind]();
+      const names = ['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'];
+      return { prepared, backends: await startBackends(names, [...C2S, ...TLS].map((p) => prepared.ports.get(p))) };
+    });
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
     const proxy = await startProxy(prepared);
     t.teardown(() => proxy.stop());
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
-    let next = 2;
+    const source = addressPool(0, 10 * 254);
     const send = async (port, bytes, options = {}) => {
-      const localAddress = `127.0.${Math.floor(next / 250) + 10}.${(next++ % 250) + 2}`;
+      const localAddress = source();
       const r = await exchange(proxy.port(port), bytes, { localAddress, ...options });
       return { ...r, localAddress, client: `${localAddress}:${r.localPort}` };
     };

@@ -2,14 +2,12 @@
 // key and variables (each from its own build of core/): the vectors and
 // generated headers, each sent from the same client address to both.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread } from '../harness/proxies.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread, parseLog } from '../harness/proxies.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
-import { loadVectors } from '../harness/vectors.mjs';
+import { loadVectors, byteString } from '../harness/vectors.mjs';
 import { random, randomHeader, mutate } from '../harness/generate.mjs';
 import { waitFor } from '../harness/procs.mjs';
 import { core } from '../harness/core.mjs';
-import { byteString } from '../harness/vectors.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 6120);
 const GENERATED = Number(process.env.JIDROUTE_AGREE_CASES ?? 300);

@@ -24,8 +24,8 @@ import t from 'tap';
 import { join } from 'node:path';
 import { ROOT } from '../harness/proxies.mjs';
 import { startProsody, prosodyVersion, prosodyLogs } from './lib/prosody.mjs';
-import { makeStackPki, addressPool, DOMAINS, PASSWORD } from './lib/e2e.mjs';
-import { freePort } from '../harness/procs.mjs';
+import { makeStackPki, DOMAINS, PASSWORD } from './lib/e2e.mjs';
+import { addressPool, freePort } from '../harness/procs.mjs';
 import { CLIENTS, clientVersions } from './lib/real-clients.mjs';
 import { SERVERS, examplePaths, startExampleProxy, runPath, clientDevices, writeBetweenMarkers } from './lib/real-client-paths.mjs';
 import { useRoot } from '../harness/lines.mjs';
@@ -165,7 +165,7 @@ for (const server of servers) {
     baseline[server.label] = {};
     for (const transport of ['starttls', 'directtls']) {
       const path = { id: `no proxy (${transport === 'starttls' ? 'STARTTLS' : 'Direct TLS'})`, transport: 'none', client: transport, policy: '-' };
-      const run = await runPath({ ...common, target: prosody.servers[0].ports[transport === 'starttls' ? 'c2s' : 'directTls'], nextAddress: addressPool(2), client: transport });
+      const run = await runPath({ ...common, target: prosody.servers[0].ports[transport === 'starttls' ? 'c2s' : 'directTls'], nextAddress: addressPool(0, 2), client: transport });
       for (const name of clients) {
         const s = clientSummary(run, name);
         (baseline[server.label][name] ??= {})[transport] = { mechs: s.mechs, offered: s.offered, failures: [...new Set(s.failures)].sort() };
@@ -180,7 +180,7 @@ for (const server of servers) {
       const { proxy, serverOf } = await startExampleProxy(kind, config, prosody, pki);
       try {
         for (const path of proxyPaths.filter((p) => p.config === config)) {
-          const run = await runPath({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(2), client: path.client });
+          const run = await runPath({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(0, 2), client: path.client });
           results.push({ server: server.label, path, run });
           await t.test(`${path.id} (${path.transport}, ${path.policy} policy)`, async (t) => {
             checkPath(t, server, path, run);

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, waitFor, waitForPort, tempDir } from '../../harness/procs.mjs';
-import { childrenOf } from '../../harness/machine.mjs';
+import { childrenOf } from '../../harness/proc-stats.mjs';
 
 /** Typical client headers (189 bytes each, all the same length so that the
  * backend knows when one is whole): distinct accounts over 100 domains, as

@@ -5,10 +5,10 @@
 // byte of every junk and oversized connection echoed back unchanged.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
 import { treeRss, treeCpuMs, watchRss } from '../proc-stats.mjs';
-import { sleep } from '../procs.mjs';
+import { sleep, addressPool, inParallel } from '../procs.mjs';
 import { POOL, probeHomes, legitLoad, latencyFigures, accessLog } from './common.mjs';
 
 /** Bytes that are not XML from the first byte on (routed at once). */
@@ -61,7 +61,7 @@ export async function floods(kind, {
   silent = 600, junkCount = 1000, junkWidth = 100, oversizedCount = 600, oversizedWidth = 50,
   addresses = 60, legit = 60, dribbles = 40, dribbleBytes = 8000, rounds = 1, edit,
 } = {}) {
-  const stack = await startStack(kind, { edit });
+  const stack = await startEchoStack(kind, { edit });
   const tally = newTally();
   const result = { kind, silent, junk: junkCount, oversized: oversizedCount, addresses, dribbles, dribbleBytes, rounds };
   try {

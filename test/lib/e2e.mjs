@@ -5,11 +5,11 @@
 // the servers' own logs and from the proxy's log; what arrived is what the
 // clients received.
 import { readFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, startProxy } from '../../harness/proxies.mjs';
-import { parseLog } from './routing-suite.mjs';
+import { startStack } from '../../harness/stack.mjs';
+import { parseLog } from '../../harness/proxies.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
-import { waitFor, freePort, waitForPort, sleep } from '../../harness/procs.mjs';
+import { waitFor, freePort } from '../../harness/procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
 export const PASSWORD = 'not-a-secret';
@@ -34,12 +34,6 @@ export function makeAccounts(perDomain, devices, names = ['juliet', 'romeo', 'nu
   return out;
 }
 
-/** Distinct loopback source addresses: 127.0.0.2, 127.0.0.3, ... */
-export function addressPool(first = 2) {
-  let n = first;
-  return () => { const a = `127.0.${Math.floor(n / 254)}.${(n % 254) + 1}`; n++; return a; };
-}
-
 /** Paths the example configs use for certificates, mapped to the test's. */
 export function certificatePaths(pki) {
   return {
@@ -60,45 +54,19 @@ export const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [f
  * disableSasl, extra). Returns { proxy, prosody, serverOf(upstream),
  * clientLog(), logs(), stop() }.
  */
-export async function startStack(options) {
-  // Ports are chosen free but bound only later, and other programs on this
-  // machine pick ports too: on a collision, start again with new ports.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startStackOnce(options);
-    } catch (e) {
-      if (attempt >= 3 || !/already in use|could not bind|cannot bind|did not listen|exited at start/i.test(e.message)) throw e;
-    }
-  }
-}
-
-async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers, prosody: prosodyOptions = {} }) {
-  const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-  const prepared = await prepare(configFile ?? (kind === 'nginx' ? 'njs/nginx.conf' : 'haproxy/haproxy.cfg'),
-    { edit: (text) => edit(mapPaths(certificatePaths(pki))(text)) });
-  const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
-  // startServers(real): other XMPP servers than Prosody (ejabberd), as
-  // { servers: [{ name, conf, log() }], stop() }.
-  const prosody = startServers ? await startServers(real) : await startProsody({
-    servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
-    domains: DOMAINS, accounts, pki: pki.server,
-    staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
-    ...prosodyOptions,
+export async function startXmppStack({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers, prosody: prosodyOptions = {} }) {
+  const stack = await startStack({
+    kind, config: configFile, edit: (text) => edit(mapPaths(certificatePaths(pki))(text)), settleMs: 100,
+    // startServers(real): other XMPP servers than Prosody (ejabberd), as
+    // { servers: [{ name, conf, log() }], stop() }.
+    servers: async (real, prepared) => (startServers ? startServers(real) : startProsody({
+      servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
+      domains: DOMAINS, accounts, pki: pki.server,
+      staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
+      ...prosodyOptions,
+    })),
   });
-  let proxy;
-  try {
-    proxy = await startProxy(prepared);
-    // Every listener, not only the first: a proxy that could not bind one
-    // exits, possibly after the first was already up.
-    const listeners = [...readFileSync(prepared.conf, 'utf8').matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
-    for (const port of listeners) await waitForPort(port);
-    await sleep(100);
-    if (proxy.proc.exited) throw new Error(`${kind} exited at start: ${proxy.proc.output}`);
-  } catch (e) {
-    await proxy?.stop();
-    await prosody.stop();
-    throw e;
-  }
+  const { proxy, prepared, real, servers: prosody } = stack;
   // Upstream as the proxy logs it -> server name. nginx logs the address it
   // connected to; HAProxy logs backend/server, and the config's server line
   // gives that server's address.
@@ -118,10 +86,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
       return entries;
     },
     logs: () => `----- ${kind} (${prepared.conf})\n${proxy.log()}\n${kind === 'nginx' ? proxy.errors() : ''}\n${prosodyLogs(prosody.servers)}`,
-    async stop() {
-      await proxy.stop();
-      await prosody.stop();
-    },
+    stop: stack.stop,
   };
 }
 

@@ -3,32 +3,12 @@
 // one account's devices on one backend, accounts spread, tenants together,
 // non-XMPP forwarded at once, logs free of errors.
 import { loadVectors } from '../../harness/vectors.mjs';
+import { parseLog, ERROR_PATTERNS } from '../../harness/proxies.mjs';
 import { startBackends, exchange } from '../../harness/backends.mjs';
-import { waitFor } from '../../harness/procs.mjs';
+import { waitFor, retryOnPortClash, addressPool } from '../../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const S2S = [5401, 5402, 5403];
-
-/** One log line per finished session, as { client, key, routeBy, from, to }. */
-export function parseLog(kind, text) {
-  const entries = new Map();
-  for (const line of text.split('\n')) {
-    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?)(?: stream=(\S*))? (?:upstream|backend)=/.exec(line);
-    if (!m) continue;
-    const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
-    entries.set(m[1], {
-      client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
-      stream: m[6] === '-' ? '' : m[6],
-    });
-  }
-  return entries;
-}
-
-/** What a proxy's error output may not contain after a run. */
-export const ERROR_PATTERNS = {
-  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/],
-  haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
-};
 
 async function inBatches(items, size, fn) {
   const out = [];
@@ -44,26 +24,18 @@ async function inBatches(items, size, fn) {
  */
 export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    // A port found free can be taken before the backend listens on it (other
-    // programs share the machine): then the config is written again with
-    // other ports, three times at most.
-    let prepared;
-    let backends;
-    for (let attempt = 1; !backends; attempt++) {
-      prepared = await prepare();
-      try {
-        backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
-          [...C2S, ...S2S].map((p) => prepared.ports.get(p)));
-      } catch (e) {
-        if (e.code !== 'EADDRINUSE' || attempt === 3) throw e;
-      }
-    }
+    // A port found free can be taken before the backend listens on it:
+    // then the config is written again with other ports.
+    const { prepared, backends } = await retryOnPortClash(async () => {
+      const prepared = await prepare();
+      const names = ['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'];
+      return { prepared, backends: await startBackends(names, [...C2S, ...S2S].map((p) => prepared.ports.get(p))) };
+    });
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
     const proxy = await start(prepared);
     t.teardown(() => proxy.stop());
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
-    let nextSource = 2;
-    const source = () => `127.0.${Math.floor(nextSource / 250)}.${(nextSource++ % 250) + 2}`;
+    const source = addressPool(0, 2);
 
     async function send(listener, bytes, options = {}) {
       const localAddress = options.localAddress ?? source();
