@@ -6,12 +6,10 @@
 // placement (bench/lib/hashring.mjs). Then a check of that placement against
 // the real proxies on a sample (loopback; --no-check skips it).
 // Writes bench/results/affinity.{json,md}. Options: node bench/affinity.mjs --help
-import { join, resolve } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { ROOT } from '../harness/proxies.mjs';
 import { startStack } from '../harness/stack.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
-import { parseArgs } from '../harness/args.mjs';
+import { parseArgs, writeResults } from '../harness/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
 import { machineInfo } from '../harness/machine.mjs';
@@ -380,13 +378,7 @@ async function main() {
   result.seconds = (Date.now() - started) / 1000;
   const md = markdown(result);
   console.log(md);
-  if (o.out) {
-    const dir = resolve(ROOT, o.out);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${o.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(dir, `${o.name}.md`), md);
-    console.error(`wrote ${o.out}/${o.name}.{json,md}`);
-  }
+  if (o.out) console.error(`wrote ${writeResults(o.out, o.name, { json: result, md })}`);
 }
 
 await main();

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:
 import { execFileSync } from 'node:child_process';
 import { ROOT } from '../harness/proxies.mjs';
 import { sleep, waitFor, retryOnPortClash } from '../harness/procs.mjs';
-import { parseArgs, median } from '../harness/args.mjs';
+import { parseArgs, median, writeResults } from '../harness/args.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
 import { buildLoadgen, machineInfo, gitState, loadavg, busyShare } from '../harness/machine.mjs';
 import { rssKiB } from '../harness/proc-stats.mjs';
@@ -250,14 +250,7 @@ async function main() {
   result.git = gitState();
   const md = costMarkdown(result);
   console.log(md);
-  if (opts.out) {
-    const outDir = resolve(ROOT, opts.out);
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, `${opts.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(outDir, `${opts.name}.md`), md);
-    writeFileSync(join(outDir, `${opts.name}.svg`), costSvg(result));
-    log(`wrote ${opts.out}/${opts.name}.{json,md,svg}`);
-  }
+  if (opts.out) log(`wrote ${writeResults(opts.out, opts.name, { json: result, md, svg: costSvg(result) })}`);
 }
 
 /** Medians over rounds, and ratios taken within each round (neighbours in

@@ -128,6 +128,19 @@ export function startProcess(command, args, { outputFile, ...options } = {}) {
   return proc;
 }
 
+/** Calls `fn` with every whole line `stream` (a child's stdout) emits. */
+export function onLines(stream, fn) {
+  let pending = '';
+  stream.on('data', (d) => {
+    pending += d;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      fn(line);
+    }
+  });
+}
+
 /** Polls until `read()` returns something truthy. */
 export async function waitFor(read, { timeoutMs = 10000, what = 'condition' } = {}) {
   const until = Date.now() + timeoutMs;

@@ -20,14 +20,10 @@ import { spawnSync } from 'node:child_process';
 import { startClients, xmppjsVersion } from '../test/lib/xmpp-clients.mjs';
 import { prosodyVersion } from '../test/lib/prosody.mjs';
 import { BALANCING } from '../test/lib/variants.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, tenantMessages, spread } from '../test/lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, tenantMessages, spread, exampleServers } from '../test/lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
+const SERVERS = exampleServers('c2s');
 const ROUTINGS = [
   { name: 'jidroute bare', balancing: 'jidroute', listener: 5222 },
   { name: 'jidroute domain', balancing: 'jidroute', listener: 5322 },

@@ -12,14 +12,10 @@
 //    different servers are lost.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries, exampleServers } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
+const SERVERS = exampleServers('c2s');
 const pki = makeStackPki();
 const accounts = makeAccounts(3, 3);
 const clients = await startClients({ ca: pki.ca });

@@ -28,7 +28,7 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeStackPki, makeAccounts, startXmppStack, DOMAINS } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, DOMAINS, exampleServers } from './lib/e2e.mjs';
 import { parseLog, ROOT } from '../harness/proxies.mjs';
 import { useRoot } from '../harness/lines.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
@@ -36,11 +36,7 @@ import { waitFor, tempDir } from '../harness/procs.mjs';
 
 t.setTimeout(20 * 60000);
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+const SERVERS = exampleServers('c2s', 'directTls');
 const TERMINATING = { nginx: 'njs/nginx-directtls.conf', haproxy: 'haproxy/haproxy-directtls.cfg' };
 const PASSTHROUGH = { nginx: 'njs/nginx-passthrough.conf', haproxy: 'haproxy/haproxy-passthrough.cfg' };
 /** The terminating configs with TLS 1.2 to the server instead. */

@@ -7,14 +7,10 @@
 // its devices are routed by account.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, exampleServers } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+const SERVERS = exampleServers('c2s', 'directTls');
 const CONFIG = { nginx: 'njs/nginx-directtls.conf', haproxy: 'haproxy/haproxy-directtls.cfg' };
 const pki = makeStackPki();
 const accounts = makeAccounts(3, 3);

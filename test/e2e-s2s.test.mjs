@@ -9,15 +9,11 @@
 // message, which shows where the stream went by the server's own view.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, freePortBesides, PASSWORD, exampleServers } from './lib/e2e.mjs';
 import { startProsody, prosodyLogs } from './lib/prosody.mjs';
 import { waitFor } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, s2s: 5401 },
-  { name: 'server-2', c2s: 5302, s2s: 5402 },
-  { name: 'server-3', c2s: 5303, s2s: 5403 },
-];
+const SERVERS = exampleServers('c2s', 's2s');
 const REMOTE = 'verona.example';
 const pki = makeStackPki({ verona: [REMOTE] });
 const accounts = makeAccounts(1, 1); // juliet@capulet.example, juliet@montague.example

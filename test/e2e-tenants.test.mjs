@@ -10,16 +10,12 @@
 //    bounce (service-unavailable: the servers keep no offline storage).
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries, exampleServers } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 import { BALANCING } from './lib/variants.mjs';
 import { prosodyVersion } from './lib/prosody.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
+const SERVERS = exampleServers('c2s');
 const pki = makeStackPki();
 const accounts = makeAccounts(3, 2);
 const clients = await startClients({ ca: pki.ca });

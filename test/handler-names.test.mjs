@@ -24,25 +24,26 @@ function must(text, from, to) {
   return out;
 }
 
+/** nginx: the handlers replaced by jidroute.preread (the domain listener's by
+ * `domainPreread`); a js_var line added before the header limit's. */
+const oldForm = (s, domainPreread) => must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'), 'js_preread jidroute.domain;', domainPreread);
+const withVar = (s, line) => must(s, '    js_var $xmpp_header_limit 8192;', `${line}\n    js_var $xmpp_header_limit 8192;`);
+
 const CASES = {
   nginx: {
     'the example config': { edit: (s) => s, want: { 5222: BARE, 5322: DOMAIN } },
     'jidroute.bare with a stray js_var $xmpp_policy domain': {
-      edit: (s) => must(s, '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(s, '    js_var $xmpp_policy domain;'),
       want: { 5222: BARE, 5322: DOMAIN },
     },
     'the old form: jidroute.preread, set $xmpp_policy domain': {
-      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
-        'js_preread jidroute.domain;', 'set $xmpp_policy domain;\n        js_preread jidroute.preread;'),
-      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(oldForm(s, 'set $xmpp_policy domain;\n        js_preread jidroute.preread;'), '    js_var $xmpp_policy;'),
       want: { 5222: BARE, 5322: DOMAIN },
     },
     // What the README warns about, still so: the old form with the value in
     // js_var routes every listener by domain.
     'the old form with js_var $xmpp_policy domain (every listener domain)': {
-      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
-        'js_preread jidroute.domain;', 'js_preread jidroute.preread;'),
-      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(oldForm(s, 'js_preread jidroute.preread;'), '    js_var $xmpp_policy domain;'),
       want: { 5222: DOMAIN, 5322: DOMAIN },
     },
   },

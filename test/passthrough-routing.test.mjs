@@ -7,9 +7,9 @@
 // header on 5322 and its hello on 5223 reach the same server.
 import t from 'tap';
 import { prepareNginx, prepareHaproxy, startProxy, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
-import { startBackends, exchange } from '../harness/backends.mjs';
+import { backendsBehind, exchange } from '../harness/backends.mjs';
 import { helloVectors } from '../harness/hellos.mjs';
-import { waitFor, retryOnPortClash, addressPool } from '../harness/procs.mjs';
+import { waitFor, addressPool } from '../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const TLS = [5311, 5312, 5313];
@@ -24,11 +24,7 @@ const vectors = helloVectors().filter((v) => v.policy === 'domain' && v.expect.s
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: TLS hellos passed through, routed by SNI`, async (t) => {
-    const { prepared, backends } = await retryOnPortClash(async () => {
-      const prepared = await CONFIG[kind]();
-      const names = ['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'];
-      return { prepared, backends: await startBackends(names, [...C2S, ...TLS].map((p) => prepared.ports.get(p))) };
-    });
+    const { prepared, backends } = await backendsBehind(CONFIG[kind], ['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'], [...C2S, ...TLS]);
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
     const proxy = await startProxy(prepared);
     t.teardown(() => proxy.stop());

@@ -1,10 +1,9 @@
 // Command-line options of the attack scripts (harness/args.mjs) and where
 // their figures go: every script prints its options and figures as JSON and
 // writes them to bench/attack/results/<name>.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../harness/proxies.mjs';
-import { parseArgs } from '../../harness/args.mjs';
+import { parseArgs, writeResults } from '../../harness/args.mjs';
 import { machineInfo, gitState } from '../../harness/machine.mjs';
 
 export const options = (defaults) => parseArgs(process.argv.slice(2), defaults);
@@ -13,14 +12,13 @@ export const options = (defaults) => parseArgs(process.argv.slice(2), defaults);
  * measured with; runs with JIDROUTE_CHROOT (the Debian 13 proxies) get
  * their own file. */
 export function save(name, result) {
-  const dir = join(ROOT, 'bench/attack/results');
-  mkdirSync(dir, { recursive: true });
   const suffix = process.env.JIDROUTE_CHROOT ? '-chroot' : '';
-  const file = join(dir, `${name}${suffix}.json`);
   const { commit, modified } = gitState();
   const machine = machineInfo({ chroot: process.env.JIDROUTE_CHROOT || undefined });
-  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), commit: commit + (modified.length ? ' (core/, njs/ or haproxy/ changed since)' : ''), ...machine, njs: machine.njsModule, ...result }, null, 2) + '\n');
-  return file;
+  writeResults('bench/attack/results', `${name}${suffix}`, {
+    json: { when: new Date().toISOString(), commit: commit + (modified.length ? ' (core/, njs/ or haproxy/ changed since)' : ''), ...machine, njs: machine.njsModule, ...result },
+  });
+  return join(ROOT, 'bench/attack/results', `${name}${suffix}.json`);
 }
 
 // Ctrl-C or a timeout's SIGTERM: exit through process.exit, so that the

@@ -14,6 +14,13 @@ import { waitFor, freePort } from '../../harness/procs.mjs';
 export const DOMAINS = ['capulet.example', 'montague.example'];
 export const PASSWORD = 'not-a-secret';
 
+/** The example configs' three servers, with the listeners `kinds` of
+ * 'c2s' (5301-5303), 'directTls' (5311-5313) and 's2s' (5401-5403). */
+export function exampleServers(...kinds) {
+  const base = { c2s: 5301, directTls: 5311, s2s: 5401 };
+  return [0, 1, 2].map((i) => Object.fromEntries([['name', `server-${i + 1}`], ...kinds.map((k) => [k, base[k] + i])]));
+}
+
 /** The test CA and one certificate for all served domains (servers and
  * proxies alike, as an operator with one certificate per cluster would). */
 export function makeStackPki(extra = {}) {

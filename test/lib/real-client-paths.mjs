@@ -6,16 +6,12 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, parseLog } from '../../harness/proxies.mjs';
 import { startStack } from '../../harness/stack.mjs';
-import { certificatePaths, mapPaths, upstreamResolver } from './e2e.mjs';
+import { certificatePaths, mapPaths, upstreamResolver, exampleServers } from './e2e.mjs';
 import { waitForPort, waitFor, sleep, readIfExists } from '../../harness/procs.mjs';
 import { startRelay, readCapture, CLIENTS } from './real-clients.mjs';
 
 /** The example servers: their c2s (STARTTLS) and Direct TLS ports. */
-export const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+export const SERVERS = exampleServers('c2s', 'directTls');
 
 /** Example configs, in the order their paths are tested; a later file's
  * path that an earlier file of the same proxy already has (the Direct TLS

@@ -4,8 +4,8 @@
 // non-XMPP forwarded at once, logs free of errors.
 import { loadVectors } from '../../harness/vectors.mjs';
 import { parseLog, ERROR_PATTERNS } from '../../harness/proxies.mjs';
-import { startBackends, exchange } from '../../harness/backends.mjs';
-import { waitFor, retryOnPortClash, addressPool } from '../../harness/procs.mjs';
+import { backendsBehind, exchange } from '../../harness/backends.mjs';
+import { waitFor, addressPool } from '../../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const S2S = [5401, 5402, 5403];
@@ -24,13 +24,7 @@ async function inBatches(items, size, fn) {
  */
 export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    // A port found free can be taken before the backend listens on it:
-    // then the config is written again with other ports.
-    const { prepared, backends } = await retryOnPortClash(async () => {
-      const prepared = await prepare();
-      const names = ['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'];
-      return { prepared, backends: await startBackends(names, [...C2S, ...S2S].map((p) => prepared.ports.get(p))) };
-    });
+    const { prepared, backends } = await backendsBehind(prepare, ['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'], [...C2S, ...S2S]);
     t.teardown(() => Promise.all(backends.map((b) => b.close())));
     const proxy = await start(prepared);
     t.teardown(() => proxy.stop());
