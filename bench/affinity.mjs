@@ -72,28 +72,38 @@ function pickDevices(random) {
   return 1;
 }
 
-/** Social: accounts on Zipf-sized domains, 1-4 devices each, contacts. */
-function socialPopulation(o, random) {
-  const sizes = zipfSizes(o.domains, o.accounts);
+/** `total` accounts <user>N@<domain>K.example over `groups` Zipf-sized
+ * domains; `perDomain(size)` returns the function that makes an account's
+ * devices. Returns { accounts, byDomain: [[account id]] }. */
+function zipfAccounts(groups, total, domain, user, perDomain) {
   const accounts = [];
   const byDomain = [];
-  sizes.forEach((size, d) => {
-    const domain = `social${d + 1}.example`;
+  zipfSizes(groups, total).forEach((size, d) => {
+    const name = `${domain}${d + 1}.example`;
+    const devicesOf = perDomain(size);
     byDomain.push([]);
     for (let i = 0; i < size; i++) {
       const id = accounts.length;
-      const home = randomAddress(random);
-      const n = pickDevices(random);
-      const devices = [];
-      for (let k = 0; k < n; k++) {
-        devices.push({
-          address: k === 0 || random() < o.sameAddress ? home : randomAddress(random),
-          sendsFrom: random() < o.fromShare,
-        });
-      }
-      accounts.push({ id, jid: `user${id}@${domain}`, domain, domainIndex: d, devices });
+      accounts.push({ id, jid: `${user}${id}@${name}`, domain: name, domainIndex: d, devices: devicesOf() });
       byDomain[d].push(id);
     }
+  });
+  return { accounts, byDomain };
+}
+
+/** Social: accounts on Zipf-sized domains, 1-4 devices each, contacts. */
+function socialPopulation(o, random) {
+  const { accounts, byDomain } = zipfAccounts(o.domains, o.accounts, 'social', 'user', () => () => {
+    const home = randomAddress(random);
+    const n = pickDevices(random);
+    const devices = [];
+    for (let k = 0; k < n; k++) {
+      devices.push({
+        address: k === 0 || random() < o.sameAddress ? home : randomAddress(random),
+        sendsFrom: random() < o.fromShare,
+      });
+    }
+    return devices;
   });
   for (const a of accounts) {
     a.contacts = [];
@@ -121,21 +131,9 @@ function socialPopulation(o, random) {
 /** IoT: tenants of Zipf-sized fleets behind a few NAT addresses each; every
  * device is an account; messages stay within a tenant. */
 function iotPopulation(o, random) {
-  const sizes = zipfSizes(o.tenants, o.iotDevices);
-  const accounts = [];
-  const byTenant = [];
-  sizes.forEach((size, t) => {
-    const domain = `fleet${t + 1}.example`;
+  const { accounts, byDomain: byTenant } = zipfAccounts(o.tenants, o.iotDevices, 'fleet', 'device', (size) => {
     const nats = Array.from({ length: Math.max(1, Math.round(size / o.iotNatSize)) }, () => randomAddress(random));
-    byTenant.push([]);
-    for (let i = 0; i < size; i++) {
-      const id = accounts.length;
-      accounts.push({
-        id, jid: `device${id}@${domain}`, domain, domainIndex: t,
-        devices: [{ address: nats[Math.floor(random() * nats.length)], sendsFrom: random() < o.fromShare }],
-      });
-      byTenant[t].push(id);
-    }
+    return () => [{ address: nats[Math.floor(random() * nats.length)], sendsFrom: random() < o.fromShare }];
   });
   const messages = [];
   for (let m = 0; m < o.iotMessages; m++) {

@@ -11,15 +11,11 @@
 //    account's devices scatter, and exactly the messages between devices on
 //    different servers are lost.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries, exampleServers } from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries, exampleServers, xmppClients } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 
 const SERVERS = exampleServers('c2s');
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 3);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 3, 3);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: accounts through 5222 (STARTTLS passed through)`, async (t) => {

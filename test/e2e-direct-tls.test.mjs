@@ -6,16 +6,12 @@
 // leaves `from` out before STARTTLS but sends it over Direct TLS, so on 5223
 // its devices are routed by account.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, exampleServers } from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, exampleServers, xmppClients } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 
 const SERVERS = exampleServers('c2s', 'directTls');
 const CONFIG = { nginx: 'njs/nginx-directtls.conf', haproxy: 'haproxy/haproxy-directtls.cfg' };
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 3);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 3, 3);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: xmpp.js over Direct TLS on 5223 is routed by account`, async (t) => {

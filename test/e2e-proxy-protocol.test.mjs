@@ -6,17 +6,13 @@
 // see those addresses, not the proxy's 127.0.0.1, while jidroute still
 // routes each account to one listener.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, accountMessages, DOMAINS } from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, accountMessages, DOMAINS, xmppClients } from './lib/e2e.mjs';
 import { addressPool, waitFor } from '../harness/procs.mjs';
 
 const PORTS = [5301, 5302, 5303];
 const CONFIG = { nginx: 'njs/nginx-proxy-protocol.conf', haproxy: 'haproxy/haproxy-proxy-protocol.cfg' };
-const pki = makeStackPki();
-const accounts = makeAccounts(2, 2);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 2, 2);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: ejabberd sees the clients' own addresses`, async (t) => {

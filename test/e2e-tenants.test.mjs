@@ -9,17 +9,13 @@
 //    scatter, and exactly the messages between devices on different servers
 //    bounce (service-unavailable: the servers keep no offline storage).
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries, exampleServers } from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries, exampleServers, xmppClients } from './lib/e2e.mjs';
 import { addressPool } from '../harness/procs.mjs';
 import { BALANCING } from './lib/variants.mjs';
 import { prosodyVersion } from './lib/prosody.mjs';
 
 const SERVERS = exampleServers('c2s');
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 2);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 3, 2);
 
 // On the other release lines (JIDROUTE_LINE, harness/lines.mjs) jidroute
 // alone: what round robin and address hashing lose does not depend on the

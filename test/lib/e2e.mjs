@@ -9,6 +9,7 @@ import { startStack } from '../../harness/stack.mjs';
 import { parseLog } from '../../harness/proxies.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
+import { startClients } from './xmpp-clients.mjs';
 import { waitFor, freePort } from '../../harness/procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
@@ -26,6 +27,16 @@ export function exampleServers(...kinds) {
 export function makeStackPki(extra = {}) {
   const pki = makePki({ xmpp: [...DOMAINS], ...extra });
   return { ...pki, server: { dir: pki.dir, ca: pki.ca, ...pki.certs.xmpp } };
+}
+
+/** What an e2e test file shares: the PKI, `perDomain` x `devices` accounts
+ * (makeAccounts) and the xmpp.js clients, closed at the end of test `t`. */
+export async function xmppClients(t, perDomain, devices) {
+  const pki = makeStackPki();
+  const accounts = makeAccounts(perDomain, devices);
+  const clients = await startClients({ ca: pki.ca });
+  t.teardown(() => clients.close());
+  return { pki, accounts, clients };
 }
 
 /** `perDomain` accounts in each domain, each with `devices` resources. */
