@@ -5,7 +5,7 @@
 // JavaScript build and the Lua build (lua5.3 and lua5.4 in turn) on every input.
 // Time per byte is measured by the long run, not asserted here.
 import t from 'tap';
-import { fuzzCases, fuzzRun } from '../harness/fuzz.mjs';
+import { fuzzCases, fuzzRun } from '../harness/inputs/fuzz.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 7070707);
 

@@ -8,7 +8,7 @@ import t from 'tap';
 import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
 import { LINES, haproxy34Missing, versions } from '../harness/lines.mjs';
-import { random } from '../harness/generate.mjs';
+import { random } from '../harness/inputs/generate.mjs';
 import { NginxRing } from '../cli/ring-nginx.mjs';
 import { HaproxyRing } from '../cli/ring-haproxy.mjs';
 

@@ -3,7 +3,7 @@
 // element's start tag, they read the same attribute values.
 import t from 'tap';
 import { createRequire } from 'node:module';
-import { random, randomHeader, mutate } from '../harness/generate.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
 import { core } from '../harness/core.mjs';
 import { byteString } from '../harness/vectors.mjs';
 

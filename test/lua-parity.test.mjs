@@ -3,7 +3,7 @@
 // byte by byte, and generated and mutated headers fed in random pieces.
 import t from 'tap';
 import { loadVectors } from '../harness/vectors.mjs';
-import { random, randomHeader, mutate, randomCuts } from '../harness/generate.mjs';
+import { random, randomHeader, mutate, randomCuts } from '../harness/inputs/generate.mjs';
 import { compareBuilds } from '../harness/builds.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 20261126);

@@ -8,7 +8,7 @@
 import t from 'tap';
 import { prepareNginx, prepareHaproxy, startProxy, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
 import { backendsBehind, exchange } from '../harness/backends.mjs';
-import { helloVectors } from '../harness/hellos.mjs';
+import { helloVectors } from '../harness/inputs/hellos.mjs';
 import { waitFor, addressPool } from '../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];

@@ -5,7 +5,7 @@ import t from 'tap';
 import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread, parseLog } from '../harness/proxies.mjs';
 import { startBackends, exchange } from '../harness/backends.mjs';
 import { loadVectors, byteString } from '../harness/vectors.mjs';
-import { random, randomHeader, mutate } from '../harness/generate.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
 import { waitFor } from '../harness/procs.mjs';
 import { core } from '../harness/core.mjs';
 

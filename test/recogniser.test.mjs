@@ -9,7 +9,7 @@
 import t from 'tap';
 import { core } from '../harness/core.mjs';
 import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
-import { random, randomHeader, mutate } from '../harness/generate.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
 import { routeJs as routeCase, answerLine, luaAnswers } from '../harness/builds.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 3920);

@@ -10,7 +10,7 @@
 //
 //   npm run attack:fuzz                       # about 11 million inputs
 //   node bench/attack/fuzz.mjs --generated 100000 --max-minutes 5
-import { fuzzCases, fuzzRun } from '../../harness/fuzz.mjs';
+import { fuzzCases, fuzzRun } from '../../harness/inputs/fuzz.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ seed: 20261126, values: 255, everyUpTo: 1200, generated: 4000000, pathological: 20000, maxMinutes: 120, interpreters: 'lua5.3,lua5.4' });

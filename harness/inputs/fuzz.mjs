@@ -4,11 +4,11 @@
 // the Lua build (a plain lua5.3/lua5.4 fed many inputs per process) compared
 // on every input. Used by test/fuzz-core.test.mjs (seconds) and
 // bench/attack/fuzz.mjs (millions of inputs).
-import { core } from './core.mjs';
-import { loadVectors } from './vectors.mjs';
+import { core } from '../core.mjs';
+import { loadVectors } from '../vectors.mjs';
 import { random, randomHeader, mutate, randomCuts } from './generate.mjs';
 import { helloVectors, mutateHello } from './hellos.mjs';
-import { routeJs, answerLine, startLua } from './builds.mjs';
+import { routeJs, answerLine, startLua } from '../builds.mjs';
 
 const ROUTE_BY = new Set(['from', 'to', 'sni', 'addr']);
 const STREAMS = new Set(['client', 'server', 'component', 'not-xml', 'restricted-xml', 'malformed', 'too-long',
@@ -81,7 +81,7 @@ export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, g
     const limit = rng.chance(0.2) ? rng.pick(LIMITS) : undefined;
     yield { family, bytes, policy: rng.chance(0.5) ? 'bare' : 'domain', limit, address: pickAddress(), cuts: cutsFor(bytes.length) };
   }
-  // TLS ClientHellos mutated where their structure is (harness/hellos.mjs).
+  // TLS ClientHellos mutated where their structure is (harness/inputs/hellos.mjs).
   for (let i = 0; i < hellos; i++) {
     let bytes = rng.pick(tlsHellos).bytes;
     for (let k = 1 + rng.int(3); k > 0; k--) bytes = mutateHello(rng, bytes);

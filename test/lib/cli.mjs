@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../harness/proxies.mjs';
 import { startBackends, exchange } from '../../harness/backends.mjs';
 import { startStack } from '../../harness/stack.mjs';
-import { random } from '../../harness/generate.mjs';
+import { random } from '../../harness/inputs/generate.mjs';
 import { freePort, sleep, waitFor } from '../../harness/procs.mjs';
 import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from '../../harness/lines.mjs';
 
