@@ -7,8 +7,8 @@
 // the real proxies on a sample (loopback; --no-check skips it).
 // Writes bench/results/affinity.{json,md}. Options: node bench/affinity.mjs --help
 import { ROOT } from '../harness/proxies.mjs';
-import { startStack } from '../harness/stack.mjs';
-import { startBackends, exchange } from '../harness/backends.mjs';
+import { startStack, recordingBackends } from '../harness/stack.mjs';
+import { exchange } from '../harness/backends.mjs';
 import { parseArgs, writeResults } from '../harness/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
@@ -269,10 +269,7 @@ async function checkOne(id, o, header) {
   const names = ['b0', 'b1', 'b2'];
   const stack = await startStack({
     kind: config.proxy, prepare: () => prepareConfig(config), waitPort: config.listen,
-    servers: async (real, p) => {
-      const started = await startBackends([...names, ...p.s2sPorts.map((_, i) => `s${i}`)], [...p.backendPorts, ...p.s2sPorts]);
-      return { stop: () => Promise.all(started.map((b) => b.close())) };
-    },
+    servers: recordingBackends([...names, 's0', 's1', 's2'], [5301, 5302, 5303, 5401, 5402, 5403]),
   });
   const { prepared } = stack;
   try {

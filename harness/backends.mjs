@@ -5,7 +5,6 @@
 // of the hostile scenarios, harness/sessions.mjs).
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { retryOnPortClash } from './procs.mjs';
 
 /**
  * A backend on host:port. mode: 'greet' (default) or 'hang' (accepts, then
@@ -80,16 +79,6 @@ export async function startBackends(names, ports, options) {
     throw failed.reason;
   }
   return started.map((r) => r.value);
-}
-
-/** A config written by `prepare()` and backends `names` on its moved
- * `ports` (example ports), as { prepared, backends }: on a port clash both
- * again, with other ports. */
-export function backendsBehind(prepare, names, ports, options) {
-  return retryOnPortClash(async () => {
-    const prepared = await prepare();
-    return { prepared, backends: await startBackends(names, ports.map((p) => prepared.ports.get(p)), options) };
-  });
 }
 
 /**

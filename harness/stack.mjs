@@ -21,25 +21,26 @@ export const KINDS = ['nginx', 'haproxy'];
  * (`kind`) with an example config (`config`, ports moved, `edit(text)`
  * applied; or `prepare()` for a config written otherwise) in front of the
  * servers `servers(real, prepared)` starts (`real(examplePort)` is the moved
- * port; it returns { stop(), ... } and may rewrite prepared.conf). Waits
+ * port; it returns { stop(), ... } and may rewrite prepared.conf), then the
+ * proxy (`start(prepared)`: harness/proxies.mjs startProxy, or a container). Waits
  * for `waitPort` (an example port, or the first of a list the config has),
  * every listener and for the proxy to stay up; on a port clash, starts
  * over with new ports. Returns { kind, prepared, proxy, servers, real, stop() }.
  */
-export async function startStack({ kind, config, edit, prepare, servers = async () => ({ stop: async () => {} }), waitPort, waitHost, line, settleMs = 200 }) {
+export async function startStack({ kind, config, edit, prepare, servers = async () => ({ stop: async () => {} }), start = startProxy, waitPort, waitHost, line, settleMs = 200 }) {
   return retryOnPortClash(async () => {
     const prepared = prepare ? await prepare() : await (kind === 'nginx' ? prepareNginx : prepareHaproxy)(config, { edit });
     const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
     const started = await servers(real, prepared);
     let proxy;
     try {
-      proxy = await startProxy(prepared, { waitPort: [waitPort].flat().map(real).find(Boolean), waitHost, line });
+      proxy = await start(prepared, { waitPort: [waitPort].flat().map(real).find(Boolean), waitHost, line });
       // Every listener, not only the first: a proxy that could not bind one
       // exits, possibly after the first was already up.
       const listeners = [...readFileSync(prepared.conf, 'utf8').matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
       for (const port of listeners) await waitForPort(port);
       await sleep(settleMs);
-      if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-2000)}`);
+      if (proxy.proc?.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-2000)}`);
     } catch (e) {
       await proxy?.stop();
       await started.stop();
@@ -47,12 +48,14 @@ export async function startStack({ kind, config, edit, prepare, servers = async 
     }
     // Should this process end without stop() (an uncaught error, a timeout),
     // the proxy goes with it rather than outliving the test.
-    const killOnExit = () => {
-      for (const pid of processTree(proxy.proc.pid).reverse()) { try { process.kill(pid, 'SIGKILL'); } catch {} }
-    };
-    process.once('exit', killOnExit);
-    const stopProxy = proxy.stop;
-    proxy.stop = async () => { process.removeListener('exit', killOnExit); await stopProxy(); };
+    if (proxy.proc) {
+      const killOnExit = () => {
+        for (const pid of processTree(proxy.proc.pid).reverse()) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+      };
+      process.once('exit', killOnExit);
+      const stopProxy = proxy.stop;
+      proxy.stop = async () => { process.removeListener('exit', killOnExit); await stopProxy(); };
+    }
     return {
       kind, prepared, proxy, servers: started, real,
       async stop() {
@@ -62,6 +65,13 @@ export async function startStack({ kind, config, edit, prepare, servers = async 
     };
   });
 }
+
+/** Recording backends `names` on the example ports `ports`, as startStack's
+ * servers ({ backends, stop() }). */
+export const recordingBackends = (names, ports, options) => async (real) => {
+  const backends = await startBackends(names, ports.map(real), options);
+  return { backends, stop: () => Promise.all(backends.map((b) => b.close())) };
+};
 
 /** Echo backends (harness/backends.mjs) on the example config's c2s and s2s
  * ports, as startStack's servers. */

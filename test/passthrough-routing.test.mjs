@@ -7,7 +7,8 @@
 // header on 5322 and its hello on 5223 reach the same server.
 import t from 'tap';
 import { prepareNginx, prepareHaproxy, startProxy, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
-import { backendsBehind, exchange } from '../harness/backends.mjs';
+import { exchange } from '../harness/backends.mjs';
+import { startStack, recordingBackends } from '../harness/stack.mjs';
 import { helloVectors } from '../harness/inputs/hellos.mjs';
 import { waitFor, addressPool } from '../harness/procs.mjs';
 
@@ -24,10 +25,9 @@ const vectors = helloVectors().filter((v) => v.policy === 'domain' && v.expect.s
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: TLS hellos passed through, routed by SNI`, async (t) => {
-    const { prepared, backends } = await backendsBehind(CONFIG[kind], ['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'], [...C2S, ...TLS]);
-    t.teardown(() => Promise.all(backends.map((b) => b.close())));
-    const proxy = await startProxy(prepared);
-    t.teardown(() => proxy.stop());
+    const stack = await startStack({ kind, prepare: CONFIG[kind], servers: recordingBackends(['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'], [...C2S, ...TLS]) });
+    t.teardown(() => stack.stop());
+    const { proxy, servers: { backends } } = stack;
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
     const source = addressPool(0, 10 * 254);
     const send = async (port, bytes, options = {}) => {

@@ -4,7 +4,8 @@
 // non-XMPP forwarded at once, logs free of errors.
 import { loadVectors } from '../../harness/vectors.mjs';
 import { parseLog, ERROR_PATTERNS } from '../../harness/proxies.mjs';
-import { backendsBehind, exchange } from '../../harness/backends.mjs';
+import { exchange } from '../../harness/backends.mjs';
+import { startStack, recordingBackends } from '../../harness/stack.mjs';
 import { waitFor, addressPool } from '../../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
@@ -24,10 +25,10 @@ async function inBatches(items, size, fn) {
  */
 export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    const { prepared, backends } = await backendsBehind(prepare, ['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'], [...C2S, ...S2S]);
-    t.teardown(() => Promise.all(backends.map((b) => b.close())));
-    const proxy = await start(prepared);
-    t.teardown(() => proxy.stop());
+    // The backends first: a health check that finds nothing marks a server down.
+    const stack = await startStack({ kind, prepare, start, servers: recordingBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'], [...C2S, ...S2S]) });
+    t.teardown(() => stack.stop());
+    const { proxy, servers: { backends } } = stack;
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
     const source = addressPool(0, 2);
 
