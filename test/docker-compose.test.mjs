@@ -94,11 +94,16 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
             : new RegExp(`jidroute-start: HAProxy version ${want.haproxy}\\.\\S+ .*Lua ${want.lua}\\.`);
           t.match(log, versions, `Debian ${want.debian}: ${(log.match(/^jidroute-start: (?!listening).*$/m) || [''])[0]}`);
           for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(log, pattern, `no ${pattern} in its log`);
-          const servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
-          for (const { bytes, r } of sent) {
-            const line = servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
-            t.ok(line, `${r.backend} logged the header it received`);
+          // A server logs what came first once it has read it: allow that a
+          // moment too (under load it came after the proxy's line).
+          const logged = (servers, { bytes, r }) => servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
+          let servers = '';
+          for (let i = 0; i < 100; i++) {
+            servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
+            if (sent.every((s) => logged(servers, s))) break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
           }
+          for (const s of sent) t.ok(logged(servers, s), `${s.r.backend} logged the header it received`);
         });
       }
 
