@@ -6,14 +6,13 @@
 // placement (bench/lib/hashring.mjs). Then a check of that placement against
 // the real proxies on a sample (loopback; --no-check skips it).
 // Writes bench/results/affinity.{json,md}. Options: node bench/affinity.mjs --help
-import { join, resolve } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { ROOT, startProxy } from '../test/lib/proxies.mjs';
-import { startBackend, exchange } from '../test/lib/backends.mjs';
-import { parseArgs } from './lib/args.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { startStack, recordingBackends } from '../harness/stack.mjs';
+import { exchange } from '../harness/backends.mjs';
+import { parseArgs, writeResults } from '../harness/args.mjs';
 import { placer, NginxRing, HaproxyRing } from './lib/hashring.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
-import { machineInfo } from './lib/machine.mjs';
+import { machineInfo } from '../harness/machine.mjs';
 
 const DEFAULTS = {
   backends: 3,
@@ -73,28 +72,38 @@ function pickDevices(random) {
   return 1;
 }
 
-/** Social: accounts on Zipf-sized domains, 1-4 devices each, contacts. */
-function socialPopulation(o, random) {
-  const sizes = zipfSizes(o.domains, o.accounts);
+/** `total` accounts <user>N@<domain>K.example over `groups` Zipf-sized
+ * domains; `perDomain(size)` returns the function that makes an account's
+ * devices. Returns { accounts, byDomain: [[account id]] }. */
+function zipfAccounts(groups, total, domain, user, perDomain) {
   const accounts = [];
   const byDomain = [];
-  sizes.forEach((size, d) => {
-    const domain = `social${d + 1}.example`;
+  zipfSizes(groups, total).forEach((size, d) => {
+    const name = `${domain}${d + 1}.example`;
+    const devicesOf = perDomain(size);
     byDomain.push([]);
     for (let i = 0; i < size; i++) {
       const id = accounts.length;
-      const home = randomAddress(random);
-      const n = pickDevices(random);
-      const devices = [];
-      for (let k = 0; k < n; k++) {
-        devices.push({
-          address: k === 0 || random() < o.sameAddress ? home : randomAddress(random),
-          sendsFrom: random() < o.fromShare,
-        });
-      }
-      accounts.push({ id, jid: `user${id}@${domain}`, domain, domainIndex: d, devices });
+      accounts.push({ id, jid: `${user}${id}@${name}`, domain: name, domainIndex: d, devices: devicesOf() });
       byDomain[d].push(id);
     }
+  });
+  return { accounts, byDomain };
+}
+
+/** Social: accounts on Zipf-sized domains, 1-4 devices each, contacts. */
+function socialPopulation(o, random) {
+  const { accounts, byDomain } = zipfAccounts(o.domains, o.accounts, 'social', 'user', () => () => {
+    const home = randomAddress(random);
+    const n = pickDevices(random);
+    const devices = [];
+    for (let k = 0; k < n; k++) {
+      devices.push({
+        address: k === 0 || random() < o.sameAddress ? home : randomAddress(random),
+        sendsFrom: random() < o.fromShare,
+      });
+    }
+    return devices;
   });
   for (const a of accounts) {
     a.contacts = [];
@@ -122,21 +131,9 @@ function socialPopulation(o, random) {
 /** IoT: tenants of Zipf-sized fleets behind a few NAT addresses each; every
  * device is an account; messages stay within a tenant. */
 function iotPopulation(o, random) {
-  const sizes = zipfSizes(o.tenants, o.iotDevices);
-  const accounts = [];
-  const byTenant = [];
-  sizes.forEach((size, t) => {
-    const domain = `fleet${t + 1}.example`;
+  const { accounts, byDomain: byTenant } = zipfAccounts(o.tenants, o.iotDevices, 'fleet', 'device', (size) => {
     const nats = Array.from({ length: Math.max(1, Math.round(size / o.iotNatSize)) }, () => randomAddress(random));
-    byTenant.push([]);
-    for (let i = 0; i < size; i++) {
-      const id = accounts.length;
-      accounts.push({
-        id, jid: `device${id}@${domain}`, domain, domainIndex: t,
-        devices: [{ address: nats[Math.floor(random() * nats.length)], sendsFrom: random() < o.fromShare }],
-      });
-      byTenant[t].push(id);
-    }
+    return () => [{ address: nats[Math.floor(random() * nats.length)], sendsFrom: random() < o.fromShare }];
   });
   const messages = [];
   for (let m = 0; m < o.iotMessages; m++) {
@@ -269,18 +266,13 @@ function haproxyUpgradeMove(o) {
 /** One configuration's sample through the real proxy. */
 async function checkOne(id, o, header) {
   const config = CONFIGS.find((c) => c.id === id);
-  const prepared = await prepareConfig(config);
   const names = ['b0', 'b1', 'b2'];
-  const started = [];
-  let proxy;
+  const stack = await startStack({
+    kind: config.proxy, prepare: () => prepareConfig(config), waitPort: config.listen,
+    servers: recordingBackends([...names, 's0', 's1', 's2'], [5301, 5302, 5303, 5401, 5402, 5403]),
+  });
+  const { prepared } = stack;
   try {
-    for (const [i, port] of [...prepared.backendPorts, ...prepared.s2sPorts].entries()) {
-      started.push(await startBackend(i < 3 ? names[i] : `s${i - 3}`, port));
-    }
-    proxy = await startProxy(prepared, { waitPort: prepared.port });
-    // Something else may listen on a port the proxy could not take.
-    await new Promise((r) => setTimeout(r, 200));
-    if (proxy.proc.exited) throw new Error(`${id} did not start: ${proxy.proc.output.slice(-500)}`);
     const emulations = config.proxy === 'nginx'
       ? { nginx: new NginxRing(prepared.backendPorts.map((p) => `127.0.0.1:${p}`)) }
       : { 'haproxy (hash-key id)': new HaproxyRing(3), 'haproxy 3.0 before the hash-key fix': new HaproxyRing(3, { keyMode: '3.0-unfixed' }) };
@@ -304,8 +296,7 @@ async function checkOne(id, o, header) {
     }
     return { config: id, kind: config.variant === 'plain' ? 'client address' : 'jidroute key', total, agree };
   } finally {
-    if (proxy) await proxy.stop();
-    for (const b of started) await b.close();
+    await stack.stop();
   }
 }
 
@@ -314,16 +305,7 @@ async function checkProxies(o) {
   const header = (from, to) => Buffer.from(`<?xml version='1.0'?><stream:stream ${from ? `from='${from}' ` : ''}to='${to}' ` +
     "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
   for (const id of ['nginx-jidroute-bare', 'nginx-plain', 'haproxy-jidroute-bare', 'haproxy-plain']) {
-    // Ports free when written may be taken by another program on a shared
-    // machine before the proxy starts: then again, on other ports.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        results.push(await checkOne(id, o, header));
-        break;
-      } catch (e) {
-        if (attempt >= 3 || !/did not start|EADDRINUSE|already in use/.test(String(e && e.message))) throw e;
-      }
-    }
+    results.push(await checkOne(id, o, header));
   }
   return results;
 }
@@ -391,13 +373,7 @@ async function main() {
   result.seconds = (Date.now() - started) / 1000;
   const md = markdown(result);
   console.log(md);
-  if (o.out) {
-    const dir = resolve(ROOT, o.out);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${o.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(dir, `${o.name}.md`), md);
-    console.error(`wrote ${o.out}/${o.name}.{json,md}`);
-  }
+  if (o.out) console.error(`wrote ${writeResults(o.out, o.name, { json: result, md })}`);
 }
 
 await main();

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { tempDir } from '../test/lib/procs.mjs';
-import { parseArgs } from './lib/args.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
+import { parseArgs } from '../harness/args.mjs';
 
 const STREAM_OPEN = "<?xml version='1.0'?><stream:stream ";
 const STREAM_NS = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'";
@@ -99,7 +99,7 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
   const inputs = { typical: TYPICAL, limit: limitHeader(), linear: linearHeaders() };
   const core = await import(pathToFileURL(join(ROOT, 'dist/core.mjs')).href);
   checkInputs(core, inputs);
-  const bench = (await import(pathToFileURL(join(ROOT, 'bench/harness/bench-core.js')).href)).default;
+  const bench = (await import(pathToFileURL(join(ROOT, 'bench/timing/bench-core.js')).href)).default;
   const results = [];
   const linear = [];
   const collect = (out) => { results.push(...out.results); linear.push(...out.linear); };
@@ -111,8 +111,8 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
   const dir = tempDir('jidroute-bench-core-');
   mkdirSync(dir, { recursive: true });
   exposeCoreForNjs(join(dir, 'jidroute.js'));
-  copyFileSync(join(ROOT, 'bench/harness/bench-core.js'), join(dir, 'bench-core.js'));
-  copyFileSync(join(ROOT, 'bench/harness/njs-main.js'), join(dir, 'njs-main.js'));
+  copyFileSync(join(ROOT, 'bench/timing/bench-core.js'), join(dir, 'bench-core.js'));
+  copyFileSync(join(ROOT, 'bench/timing/njs-main.js'), join(dir, 'njs-main.js'));
   const linearJs = Object.entries(inputs.linear).map(([k, v]) => `${k}: ${jsString(v)}`).join(',\n');
   writeFileSync(join(dir, 'inputs.js'), `export default { typical: ${jsString(inputs.typical)}, limit: ${jsString(inputs.limit)},\n` +
     `linear: {\n${linearJs}\n}, only: ${JSON.stringify(only)}, seconds: ${seconds} };\n`);
@@ -123,7 +123,7 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
   collect(runJson('njs', ['-p', dir, join(dir, 'njs-main.js')], 'njs'));
   for (const lua of ['lua5.3', 'lua5.4']) {
     log(`core: ${lua}`);
-    collect(runJson(lua, [join(ROOT, 'bench/harness/lua-main.lua'), join(ROOT, 'dist/jidroute.lua'), join(dir, 'inputs.lua'), lua], lua));
+    collect(runJson(lua, [join(ROOT, 'bench/timing/lua-main.lua'), join(ROOT, 'dist/jidroute.lua'), join(dir, 'inputs.lua'), lua], lua));
   }
   return { seconds, only, inputSizes: { typical: inputs.typical.length, limit: inputs.limit.length }, results, linear };
 }

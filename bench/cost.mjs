@@ -6,11 +6,12 @@
 import { join, resolve } from 'node:path';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { sleep, waitFor } from '../test/lib/procs.mjs';
-import { parseArgs, median } from './lib/args.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { sleep, waitFor, retryOnPortClash } from '../harness/procs.mjs';
+import { parseArgs, median, writeResults } from '../harness/args.mjs';
 import { CONFIGS, prepareConfig } from './lib/configs.mjs';
-import { buildLoadgen, machineInfo, rssKiB, loadavg, busyShare } from './lib/machine.mjs';
+import { buildLoadgen, machineInfo, gitState, loadavg, busyShare } from '../harness/machine.mjs';
+import { rssKiB } from '../harness/proc-stats.mjs';
 import { writeLoadFiles, runLoad, withProxy } from './lib/load.mjs';
 import { costMarkdown, costSvg } from './lib/report.mjs';
 import { runCoreBench } from './core.mjs';
@@ -193,17 +194,13 @@ async function main() {
   // machine another program may have taken one since. Then write it again
   // with other ports and start over (a configuration that cannot start at
   // all still fails, on the third attempt).
-  const onFreshPorts = async (c, fn) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(prepared.get(c.id));
-      } catch (e) {
-        if (attempt >= 3 || !/did not start|already in use|EADDRINUSE/.test(String(e && e.message))) throw e;
-        log(`${c.id}: ${String(e.message).split('\n')[0].slice(0, 200)}; again on other ports`);
-        prepared.set(c.id, await prepareConfig(c, modules));
-      }
+  const onFreshPorts = (c, fn) => retryOnPortClash(async (attempt) => {
+    if (attempt > 1) {
+      log(`${c.id}: a port was taken; again on other ports`);
+      prepared.set(c.id, await prepareConfig(c, modules));
     }
-  };
+    return fn(prepared.get(c.id));
+  });
 
   const rounds = [];
   for (let r = 0; r < opts.rounds; r++) {
@@ -253,24 +250,7 @@ async function main() {
   result.git = gitState();
   const md = costMarkdown(result);
   console.log(md);
-  if (opts.out) {
-    const outDir = resolve(ROOT, opts.out);
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, `${opts.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(outDir, `${opts.name}.md`), md);
-    writeFileSync(join(outDir, `${opts.name}.svg`), costSvg(result));
-    log(`wrote ${opts.out}/${opts.name}.{json,md,svg}`);
-  }
-}
-
-/** Which code was measured: the commit, and whether the builds' sources
- * differed from it (the working tree is shared while others work). */
-function gitState() {
-  const git = (args) => { try { return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
-  return {
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    modified: git(['status', '--porcelain', '--', 'core', 'njs', 'haproxy', 'build.mjs']).split('\n').filter(Boolean),
-  };
+  if (opts.out) log(`wrote ${writeResults(opts.out, opts.name, { json: result, md, svg: costSvg(result) })}`);
 }
 
 /** Medians over rounds, and ratios taken within each round (neighbours in

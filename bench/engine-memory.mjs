@@ -2,42 +2,36 @@
 // `--idle` client sessions through the example njs/nginx.conf (each routed
 // by its header, then idle, held open), and reports the worker's RSS before,
 // with them all open, and after they closed, in KiB, and the KiB per idle
-// connection. Then rounds of truncated headers (test/lib/hostile/truncated.mjs)
+// connection. Then rounds of truncated headers (harness/hostile/truncated.mjs)
 // for whether memory levels off. Runs the nginx of the line JIDROUTE_LINE
-// names (test/lib/lines.mjs): the host's by default; sid (njs engine) or
+// names (harness/lines.mjs): the host's by default; sid (njs engine) or
 // sid-qjs (QuickJS, njs >= 0.8.6) for njs 1.0.
 //   node bench/engine-memory.mjs [--idle 1000] [--rounds 4] [--module FILE]
 // --module: another njs module in jidroute's place (one exporting preread,
 // e.g. one that only sets $xmpp_key), for what the engine costs by itself.
 //   JIDROUTE_LINE=sid-qjs node bench/engine-memory.mjs
-import { startStack } from '../test/lib/stack.mjs';
-import { openSession, addressPool, clientHeader, inParallel } from '../test/lib/sessions.mjs';
-import { sleep } from '../test/lib/procs.mjs';
-import { truncatedRounds, workerRssKiB } from '../test/lib/hostile/truncated.mjs';
-import { spawnSync } from 'node:child_process';
+import { startEchoStack } from '../harness/stack.mjs';
+import { openSession, clientHeader } from '../harness/sessions.mjs';
+import { sleep, addressPool, inParallel } from '../harness/procs.mjs';
+import { truncatedRounds, workerRssKiB } from '../harness/hostile/truncated.mjs';
+import { parseArgs } from '../harness/args.mjs';
+import { dpkgVersion } from '../harness/machine.mjs';
 import { join, resolve } from 'node:path';
-import { ROOT } from '../test/lib/proxies.mjs';
-import { currentLine } from '../test/lib/lines.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { currentLine } from '../harness/lines.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const idle = arg('idle', 1000);
-const rounds = arg('rounds', 4);
-const moduleAt = process.argv.indexOf('--module');
-const module = moduleAt < 0 ? null : resolve(process.argv[moduleAt + 1]);
+const o = parseArgs(process.argv.slice(2), { idle: 1000, rounds: 4, module: '' });
+const { idle, rounds } = o;
+const module = o.module ? resolve(o.module) : null;
 const edit = module ? (text) => text.split(join(ROOT, 'dist/jidroute.js')).join(module) : undefined;
 
 function versions() {
   const root = process.env.JIDROUTE_CHROOT;
-  const q = ['dpkg-query', '-W', '-f', '${Package}=${Version} ', 'nginx', 'libnginx-mod-stream-js', 'libqjs0'];
-  const r = root ? spawnSync('chroot', [root, ...q], { encoding: 'utf8' }) : spawnSync(q[0], q.slice(1), { encoding: 'utf8' });
-  return r.stdout.trim();
+  return ['nginx', 'libnginx-mod-stream-js', 'libqjs0'].map((p) => `${p}=${dpkgVersion(p, root) ?? ''}`).join(' ');
 }
 
 async function idleCost() {
-  const stack = await startStack('nginx', { edit });
+  const stack = await startEchoStack('nginx', { edit });
   try {
     const addr = addressPool(6);
     await sleep(500);

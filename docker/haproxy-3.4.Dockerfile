@@ -1,11 +1,11 @@
 # HAProxy 3.4.0 built from the vendored source (../shared/vendor, see
-# test/lib/lines.mjs: built once on the host, cached while the tarball's
+# harness/lines.mjs: built once on the host, cached while the tarball's
 # checksum is the same), laid out as the official `haproxy` image lays out
 # its files: the binary in /usr/local/sbin, the config in
 # /usr/local/etc/haproxy/haproxy.cfg, the user haproxy (uid 99), workdir
 # /var/lib/haproxy, graceful stop on SIGUSR1. jidroute's module and example
 # config on top, as docs/docker.md tells users of the official image to add
-# them. The build context is a folder test/lib/docker.mjs prepares
+# them. The build context is a folder harness/docker.mjs prepares
 # (buildHaproxy34Image): build/haproxy is the binary.
 ARG BASE=debian:trixie-slim
 FROM ${BASE}

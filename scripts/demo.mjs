@@ -20,16 +20,10 @@ import { spawnSync } from 'node:child_process';
 import { startClients, xmppjsVersion } from '../test/lib/xmpp-clients.mjs';
 import { prosodyVersion } from '../test/lib/prosody.mjs';
 import { BALANCING } from '../test/lib/variants.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  accountMessages, tenantMessages, spread,
-} from '../test/lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, devicesFor, runTraffic, accountMessages, tenantMessages, spread, exampleServers } from '../test/lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
+const SERVERS = exampleServers('c2s');
 const ROUTINGS = [
   { name: 'jidroute bare', balancing: 'jidroute', listener: 5222 },
   { name: 'jidroute domain', balancing: 'jidroute', listener: 5322 },
@@ -64,10 +58,10 @@ try {
   clients = await startClients({ ca: pki.ca });
   for (const kind of ['nginx', 'haproxy']) {
     for (const routing of ROUTINGS) {
-      current = await startStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing.balancing] });
+      current = await startXmppStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing.balancing] });
       dirs.push(current.prepared.dir, ...current.prosody.servers.map((s) => s.dir));
       const devices = devicesFor(accounts, {
-        service: `xmpp://127.0.0.1:${current.proxy.port(routing.listener)}`, nextAddress: addressPool(2), fromInFirstHeader: true,
+        service: `xmpp://127.0.0.1:${current.proxy.port(routing.listener)}`, nextAddress: addressPool(0, 2), fromInFirstHeader: true,
       });
       const run = await runTraffic(current, clients, devices,
         (ds, connected) => [...accountMessages(ds, connected, 'own'), ...tenantMessages(ds, connected, 'tenant')], { waitMs: 4000 });

@@ -2,8 +2,8 @@
 // 3.4.0 from ../shared/vendor/haproxy-3.4.0.tar.gz (built once, cached under
 // /var/cache/jidroute), in the official haproxy image's layout, with
 // dist/jidroute.lua and haproxy/haproxy.cfg. Run `npm run build` first.
-import { useDocker } from '../test/lib/docker.mjs';
-import { haproxy34Missing } from '../test/lib/lines.mjs';
+import { useDocker } from '../harness/docker.mjs';
+import { haproxy34Missing } from '../harness/lines.mjs';
 
 const missing = haproxy34Missing();
 if (missing) {

@@ -103,15 +103,15 @@ const usual = (name, ...more) => [sni(name), alpn('xmpp-client'), supportedVersi
 
 const A = '$addr';
 const v = [];
-/** expect: [bare route, domain route]; each { key, route_by, to, stream }. */
+/** expect: [bare route, domain route]; each { key, routeBy, to, stream }. */
 function add(name, ref, bytes, bare, domain = bare, extra = {}) {
   for (const [policy, e] of [['bare', bare], ['domain', domain]]) {
-    v.push({ name: `${name} (${policy})`, ref, policy, input_hex: bytes.toString('hex'), expect: { from: '', ...e }, ...extra });
+    v.push({ name: `${name} (${policy})`, ref, policy, inputHex: bytes.toString('hex'), expect: { from: '', ...e }, ...extra });
   }
 }
-const bySni = (name, stream = 'tls-client') => ({ key: name, route_by: 'sni', to: name, stream });
-const byAddr = (to, stream = 'tls-client') => ({ key: A, route_by: 'addr', to, stream });
-const whole = (b) => ({ decided_at: b.length });
+const bySni = (name, stream = 'tls-client') => ({ key: name, routeBy: 'sni', to: name, stream });
+const byAddr = (to, stream = 'tls-client') => ({ key: A, routeBy: 'addr', to, stream });
+const whole = (b) => ({ decidedAt: b.length });
 
 // Real hellos.
 const real = (name) => Buffer.from(CAPTURED[name], 'hex');
@@ -174,21 +174,21 @@ add('hello in records of one byte', 'RFC 8446 §5.1', split1, byAddr('split.exam
   add('handshake header split across records', 'RFC 8446 §5.1', headerSplit, byAddr('split.example'), bySni('split.example'), whole(headerSplit));
 }
 const early = Buffer.concat([typical, Buffer.from('170303000a', 'hex'), Buffer.alloc(10, 0x77)]);
-add('early data after the hello', 'RFC 8446 §4.2.10', early, byAddr('tenant.example'), bySni('tenant.example'), { decided_at: typical.length });
+add('early data after the hello', 'RFC 8446 §4.2.10', early, byAddr('tenant.example'), bySni('tenant.example'), { decidedAt: typical.length });
 {
   const message = clientHello(usual('tenant.example'));
   const coalesced = records(Buffer.concat([message, Buffer.from('0f000000', 'hex')]));
-  add('another handshake message after it in the record', 'RFC 8446 §5.1', coalesced, byAddr('tenant.example'), bySni('tenant.example'), { decided_at: 5 + message.length });
+  add('another handshake message after it in the record', 'RFC 8446 §5.1', coalesced, byAddr('tenant.example'), bySni('tenant.example'), { decidedAt: 5 + message.length });
 }
 const truncated = typical.subarray(0, typical.length - 1);
-add('truncated: the last byte missing', 'RFC 8446 §5.1', truncated, byAddr('', 'incomplete'), byAddr('', 'incomplete'), { decided_at: -1 });
-add('truncated: a record header only', 'RFC 8446 §5.1', typical.subarray(0, 5), byAddr('', 'incomplete'), byAddr('', 'incomplete'), { decided_at: -1 });
+add('truncated: the last byte missing', 'RFC 8446 §5.1', truncated, byAddr('', 'incomplete'), byAddr('', 'incomplete'), { decidedAt: -1 });
+add('truncated: a record header only', 'RFC 8446 §5.1', typical.subarray(0, 5), byAddr('', 'incomplete'), byAddr('', 'incomplete'), { decidedAt: -1 });
 {
   const message = clientHello(usual('tenant.example'));
   add('truncated: the second record missing', 'RFC 8446 §5.1', records(message, 200).subarray(0, 205), byAddr('', 'incomplete'), byAddr('', 'incomplete'));
 }
 const huge = records(clientHello(usual('tenant.example', ext(21, Buffer.alloc(9000)))));
-add('hello over the header limit', 'jidroute limit (8192 bytes)', huge, byAddr('', 'too-long'), byAddr('', 'too-long'), { decided_at: 9 });
+add('hello over the header limit', 'jidroute limit (8192 bytes)', huge, byAddr('', 'too-long'), byAddr('', 'too-long'), { decidedAt: 9 });
 {
   // Exactly at the limit: 8192 bytes in all.
   const base = records(clientHello(usual('tenant.example', ext(21, Buffer.alloc(0))))).length;
@@ -243,9 +243,9 @@ const md = ['# TLS ClientHello: Direct TLS passed through, routed by SNI', '',
 for (const c of v) {
   md.push(`## ${c.name}`, '', `- ref: ${c.ref}`, `- policy: ${c.policy}`);
   if (c.source) md.push(`- source: ${c.source}`);
-  if (c.decided_at !== undefined) md.push(`- decided at: ${c.decided_at}`);
-  md.push('', '```hex', ...(c.input_hex.match(/.{1,64}/g) ?? ['']), '```', '', '```route');
-  for (const k of ['key', 'route_by', 'from', 'to', 'stream']) if (c.expect[k] !== undefined) md.push(`${k}:${c.expect[k] === '' ? '' : ' ' + c.expect[k]}`);
+  if (c.decidedAt !== undefined) md.push(`- decided at: ${c.decidedAt}`);
+  md.push('', '```hex', ...(c.inputHex.match(/.{1,64}/g) ?? ['']), '```', '', '```route');
+  for (const k of ['key', 'routeBy', 'from', 'to', 'stream']) if (c.expect[k] !== undefined) md.push(`${k}:${c.expect[k] === '' ? '' : ' ' + c.expect[k]}`);
   md.push('```', '');
 }
 writeFileSync(new URL('../test/vectors/tls-hello.md', import.meta.url), md.join('\n'));

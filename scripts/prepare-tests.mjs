@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Makes what the tests take from the network or from a long build, all at
 // once: the release lines' Debian roots and the HAProxy 3.4 build
-// (test/lib/lines.mjs), the Docker base images and images (test/lib/docker.mjs).
+// (harness/lines.mjs), the Docker base images and images (harness/docker.mjs).
 // scripts/test.sh starts it in the background while the tests that need none
 // of it run: debootstrap and apt mostly wait on the network, so on a cold
 // machine this costs little beyond its share of the CPU. On a warm machine it
 // finds everything there and ends in seconds. Each part takes a lock, so a
 // test that needs a part before it is done waits for it, never builds it twice.
-import { prepareLines, haproxy34Missing } from '../test/lib/lines.mjs';
-import { GENERATIONS, useDocker } from '../test/lib/docker.mjs';
+import { prepareLines, haproxy34Missing } from '../harness/lines.mjs';
+import { GENERATIONS, useDocker } from '../harness/docker.mjs';
 
 const started = Date.now();
 const log = (s) => console.error(`# prepare: ${s}`);

@@ -12,8 +12,8 @@ PACKAGES=(
   njs                                                     # njs command line (syntax check, micro-benchmarks)
   gcc libc6-dev                                           # the benchmarks' load generator (bench/loadgen.c)
   prosody ejabberd openssl                                # real XMPP servers and the test CA (end-to-end tests, demo)
-  debootstrap                                             # the Debian 13 and unstable roots of the release lines (test/lib/lines.mjs)
-  make libssl-dev libpcre2-dev liblua5.4-dev              # HAProxy 3.4 from ../shared/vendor (test/lib/lines.mjs)
+  debootstrap                                             # the Debian 13 and unstable roots of the release lines (harness/lines.mjs)
+  make libssl-dev libpcre2-dev liblua5.4-dev              # HAProxy 3.4 from ../shared/vendor (harness/lines.mjs)
   go-sendxmpp sendxmpp python3-slixmpp python3-aioxmpp    # real clients (test/real-clients.test.mjs)
   libstrophe-dev pkg-config                               # libstrophe, for the test's small libstrophe client
 )

@@ -9,7 +9,7 @@
 // return to it. nginx (open source) has no active checks: a backend that
 // accepts and hangs keeps its accounts, whose clients get nothing at all.
 import t from 'tap';
-import { backendFaults } from './lib/hostile/faults.mjs';
+import { backendFaults } from '../harness/hostile/faults.mjs';
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: a backend dies, refuses, hangs`, async (t) => {

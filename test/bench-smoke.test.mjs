@@ -7,8 +7,8 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './lib/proxies.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
 
 function run(script, args) {
   const r = spawnSync(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600000 });

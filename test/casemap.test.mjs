@@ -1,7 +1,7 @@
 // The core's case-mapping table gives Unicode toLowerCase() for every code
 // point (RFC 8265 §3.3.2 rule 3), as Node's ICU computes it.
 import t from 'tap';
-import { core } from './lib/core.mjs';
+import { core } from '../harness/core.mjs';
 
 t.test('lowerUtf8 matches toLowerCase for every code point', async (t) => {
   let wrong = 0;

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './lib/procs.mjs';
+import { tempDir } from '../harness/procs.mjs';
 import { runCli, cliJson } from './lib/cli.mjs';
 
 const dir = tempDir('jidroute-config-');

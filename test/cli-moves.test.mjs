@@ -3,15 +3,15 @@
 // accounts move, from which server to which), for adding a fourth server,
 // reweighting one and removing one; and on HAProxy, an upgrade of the proxy
 // itself: the example config run by this line's HAProxy, then by another
-// line's (test/lib/lines.mjs: HAProxy 3.0 from the Debian 13 root, 3.2 from
+// line's (harness/lines.mjs: HAProxy 3.0 from the Debian 13 root, 3.2 from
 // the sid root, 3.4 built from the vendored tarball), the accounts that move
 // as `moves` predicts.
 import t from 'tap';
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProxy } from './lib/proxies.mjs';
-import { waitFor, tempDir } from './lib/procs.mjs';
-import { sampleJids, startStack, placeSample, predict, editServers, cliJson, haproxyVersionHere, otherLines, sleep } from './lib/cli.mjs';
+import { startProxy } from '../harness/proxies.mjs';
+import { waitFor, tempDir } from '../harness/procs.mjs';
+import { sampleJids, startBackendStack, placeSample, predict, editServers, cliJson, haproxyVersionHere, otherLines, sleep } from './lib/cli.mjs';
 
 const JIDS = sampleJids(220, 34);
 
@@ -56,7 +56,7 @@ function realMoves(keys, before, after) {
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: moves predicts what the reloaded proxy does`, async (t) => {
-    const stack = await startStack(kind, { extraBackends: 1 });
+    const stack = await startBackendStack(kind, { extraBackends: 1 });
     const accounts = join(tempDir('jidroute-accounts-'), 'accounts.txt');
     writeFileSync(accounts, JIDS.join('\n') + '\n');
     const version = kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere()] : [];
@@ -98,7 +98,7 @@ for (const target of otherLines(['trixie', 'sid', 'sid-qjs'])) {
   t.test(`HAProxy upgrade to the ${target.name} line: the ring of another HAProxy version, as predicted`, { skip: target.missing || false }, async (t) => {
     const from = haproxyVersionHere();
     const to = haproxyVersionHere(target.line);
-    const stack = await startStack('haproxy');
+    const stack = await startBackendStack('haproxy');
     let next;
     try {
       const before = await placeSample(stack, JIDS);

@@ -5,7 +5,7 @@ import t from 'tap';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync, copyFileSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { tempDir } from './lib/procs.mjs';
+import { tempDir } from '../harness/procs.mjs';
 import { ROOT, runCli } from './lib/cli.mjs';
 
 /** Runs `node BIN args` in `cwd` with nothing of the test runner. */

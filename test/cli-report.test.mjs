@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { NginxRing } from '../cli/ring-nginx.mjs';
 import { HaproxyRing, formulaFor } from '../cli/ring-haproxy.mjs';
-import { sampleJids, startStack, sendAll, header, domainOf, cliJson, runCli, haproxyVersionHere, waitForLogLines } from './lib/cli.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { sampleJids, startBackendStack, sendAll, header, domainOf, cliJson, runCli, haproxyVersionHere, waitForLogLines } from './lib/cli.mjs';
+import { tempDir } from '../harness/procs.mjs';
 
 const HAPROXY_HERE = haproxyVersionHere();
 
@@ -34,7 +34,7 @@ const s2sHeader = (to) => Buffer.from(`<?xml version='1.0'?><stream:stream to='$
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: report on the proxy's own log`, async (t) => {
-    const stack = await startStack(kind, { s2s: true });
+    const stack = await startBackendStack(kind, { s2s: true });
     try {
       const away = addressAwayFrom(kind, stack);
       // startProxy's probe (a connection closed at once) is logged too.

@@ -6,9 +6,9 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProxy } from './lib/proxies.mjs';
-import { tempDir } from './lib/procs.mjs';
-import { sampleJids, startStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli, sendAll, header, domainOf } from './lib/cli.mjs';
+import { startProxy } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
+import { sampleJids, startBackendStack, placeSample, predict, editServers, addParam, haproxyVersionHere, otherLines, runCli, sendAll, header, domainOf } from './lib/cli.mjs';
 import { clientHello } from '../cli/tls-hello.mjs';
 
 const JIDS = sampleJids(220);
@@ -31,7 +31,7 @@ for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: where predicts the real proxy for ${JIDS.length} accounts`, async (t) => {
     for (const v of VARIANTS) {
       if (v.only && !v.only(kind)) continue;
-      const stack = await startStack(kind, { edit: (text) => v.edit(text, kind) });
+      const stack = await startBackendStack(kind, { edit: (text) => v.edit(text, kind) });
       try {
         const got = await placeSample(stack, JIDS);
         const want = await predict(stack, JIDS, versionArgs(kind));
@@ -50,7 +50,7 @@ for (const kind of ['nginx', 'haproxy']) {
   });
 
   t.test(`${kind}: two instances with one config place every key alike`, async (t) => {
-    const a = await startStack(kind);
+    const a = await startBackendStack(kind);
     const dir = tempDir(`jidroute-${kind}-second-`);
     let b;
     try {
@@ -87,7 +87,7 @@ for (const target of otherLines(['sid', 'sid-qjs'])) {
   for (const kind of ['nginx', 'haproxy']) {
     t.test(`${kind} of the ${target.name} line: where predicts it for ${JIDS.length} accounts`, { skip: target.missing || false }, async (t) => {
       const version = kind === 'haproxy' ? ['--haproxy-version', haproxyVersionHere(target.line)] : [];
-      const stack = await startStack(kind, { line: target.line });
+      const stack = await startBackendStack(kind, { line: target.line });
       try {
         const got = await placeSample(stack, JIDS);
         const want = await predict(stack, JIDS, version);
@@ -107,7 +107,7 @@ for (const target of otherLines(['sid', 'sid-qjs'])) {
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind} passthrough: where predicts STARTTLS by to and Direct TLS by SNI`, async (t) => {
     const config = kind === 'nginx' ? 'njs/nginx-passthrough.conf' : 'haproxy/haproxy-passthrough.cfg';
-    const stack = await startStack(kind, { config, backendPorts: [5301, 5302, 5303, 5311, 5312, 5313] });
+    const stack = await startBackendStack(kind, { config, backendPorts: [5301, 5302, 5303, 5311, 5312, 5313] });
     const jids = JIDS.slice(0, 120);
     try {
       const tls = stack.prepared.ports.get(5223);

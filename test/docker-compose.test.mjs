@@ -7,11 +7,10 @@
 import t from 'tap';
 import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './lib/proxies.mjs';
-import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
-import { exchange } from './lib/backends.mjs';
-import { waitForPort } from './lib/procs.mjs';
-import { GENERATIONS, useDocker, run, DOCKER, docker } from './lib/docker.mjs';
+import { ROOT, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
+import { exchange } from '../harness/backends.mjs';
+import { waitForPort } from '../harness/procs.mjs';
+import { GENERATIONS, useDocker, run, DOCKER, docker } from '../harness/docker.mjs';
 
 const PROJECT = 'jidroute-compose-test';
 const PROXIES = { nginx: '127.0.0.2', haproxy: '127.0.0.3' };
@@ -95,16 +94,16 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
             : new RegExp(`jidroute-start: HAProxy version ${want.haproxy}\\.\\S+ .*Lua ${want.lua}\\.`);
           t.match(log, versions, `Debian ${want.debian}: ${(log.match(/^jidroute-start: (?!listening).*$/m) || [''])[0]}`);
           for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(log, pattern, `no ${pattern} in its log`);
-          // A server prints what it received once it has read it: on a busy
-          // machine that can come after the proxy's log line; allow it a moment too.
-          const received = (servers, { bytes, r }) => servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
+          // A server logs what came first once it has read it: allow that a
+          // moment too (under load it came after the proxy's line).
+          const logged = (servers, { bytes, r }) => servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
           let servers = '';
           for (let i = 0; i < 100; i++) {
             servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
-            if (sent.every((one) => received(servers, one))) break;
+            if (sent.every((s) => logged(servers, s))) break;
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
-          for (const one of sent) t.ok(received(servers, one), `${one.r.backend} logged the header it received`);
+          for (const s of sent) t.ok(logged(servers, s), `${s.r.backend} logged the header it received`);
         });
       }
 

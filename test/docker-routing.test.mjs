@@ -5,11 +5,11 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from './lib/proxies.mjs';
+import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from '../harness/proxies.mjs';
 import { routingSuite } from './lib/routing-suite.mjs';
-import { waitForPort, readIfExists } from './lib/procs.mjs';
-import { GENERATIONS, HAPROXY_34, image, useDocker, runContainer, removeContainer, inImage, docker } from './lib/docker.mjs';
-import { haproxy34Missing, prepareLines } from './lib/lines.mjs';
+import { waitForPort, readIfExists } from '../harness/procs.mjs';
+import { GENERATIONS, HAPROXY_34, image, useDocker, runContainer, removeContainer, inImage, docker } from '../harness/docker.mjs';
+import { haproxy34Missing, prepareLines } from '../harness/lines.mjs';
 
 const PROXIES = [
   { kind: 'nginx', delayMs: 10000, prepare: prepareNginx }, // preread_timeout in njs/nginx.conf
@@ -27,7 +27,7 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
   const skip34 = haproxy34Missing();
   if (skip34) t.comment(skip34);
   else ROWS.push({ proxy: PROXIES[1], generation: '3.4', want: { debian: `13, HAProxy built from source`, ...HAPROXY_34 } });
-  // The release lines' roots and HAProxy build (test/lib/lines.mjs) are
+  // The release lines' roots and HAProxy build (harness/lines.mjs) are
   // made meanwhile on a cold machine: debootstrap mostly waits on the
   // network, and later files need them.
   const lines = prepareLines().catch((e) => e);

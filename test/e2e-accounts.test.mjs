@@ -11,27 +11,17 @@
 //    account's devices scatter, and exactly the messages between devices on
 //    different servers are lost.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  accountMessages, spread, proxyCounts, expectedDeliveries,
-} from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, expectedDeliveries, exampleServers, xmppClients } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 3);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const SERVERS = exampleServers('c2s');
+const { pki, accounts, clients } = await xmppClients(t, 3, 3);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: accounts through 5222 (STARTTLS passed through)`, async (t) => {
-    const stack = await startStack({ kind, pki, accounts, servers: SERVERS });
+    const stack = await startXmppStack({ kind, pki, accounts, servers: SERVERS });
     t.teardown(() => stack.stop());
-    const nextAddress = addressPool(2);
+    const nextAddress = addressPool(0, 2);
     const service = `xmpp://127.0.0.1:${stack.proxy.port(5222)}`;
     const onFailure = (t) => { if (t.passing() === false) t.comment(stack.logs()); };
 
@@ -40,7 +30,7 @@ for (const kind of ['nginx', 'haproxy']) {
       const run = await runTraffic(stack, clients, devices, accountMessages);
       t.teardown(() => onFailure(t));
       t.same(run.connected.filter((c) => !c.ok), [], 'every device connected, authenticated and bound');
-      t.ok(run.devices.every((d) => d.route_by === 'from'), 'the proxy routed every session by from');
+      t.ok(run.devices.every((d) => d.routeBy === 'from'), 'the proxy routed every session by from');
       for (const [jid, servers] of Object.entries(spread(run.devices, (d) => d.account))) {
         t.equal(servers.length, 1, `${jid}: all devices on ${servers.join(', ')}`);
       }
@@ -55,7 +45,7 @@ for (const kind of ['nginx', 'haproxy']) {
       const run = await runTraffic(stack, clients, devices, accountMessages);
       t.teardown(() => onFailure(t));
       t.same(run.connected.filter((c) => !c.ok), [], 'every device connected, authenticated and bound');
-      t.ok(run.devices.every((d) => d.route_by === 'addr'), 'the proxy routed every session by address');
+      t.ok(run.devices.every((d) => d.routeBy === 'addr'), 'the proxy routed every session by address');
       t.same(run.fromServers, proxyCounts(run.devices), "the servers' own logs agree with the proxy's log on placement");
       const split = Object.entries(spread(run.devices, (d) => d.account)).filter(([, s]) => s.length > 1);
       t.ok(split.length > 0, `accounts split across servers: ${split.length} of ${accounts.length}`);

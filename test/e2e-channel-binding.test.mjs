@@ -20,7 +20,7 @@
 //   with SCRAM-SHA-1-PLUS over TLS 1.2: the binding holds end to end.
 //
 // The same paths run against Prosody 13 and sid's slixmpp too, from the
-// Debian sid root of test/lib/lines.mjs (made when missing; JIDROUTE_PROSODY13_ROOT=DIR
+// Debian sid root of harness/lines.mjs (made when missing; JIDROUTE_PROSODY13_ROOT=DIR
 // names another; JIDROUTE_PROSODY13_ROOT= (empty) leaves Prosody 13 out).
 import t from 'tap';
 import tls from 'node:tls';
@@ -28,20 +28,15 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeStackPki, makeAccounts, startStack, DOMAINS } from './lib/e2e.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
-import { ROOT } from './lib/proxies.mjs';
-import { useRoot } from './lib/lines.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, DOMAINS, exampleServers } from './lib/e2e.mjs';
+import { parseLog, ROOT } from '../harness/proxies.mjs';
+import { useRoot } from '../harness/lines.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
-import { waitFor, tempDir } from './lib/procs.mjs';
+import { waitFor, tempDir } from '../harness/procs.mjs';
 
 t.setTimeout(20 * 60000);
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+const SERVERS = exampleServers('c2s', 'directTls');
 const TERMINATING = { nginx: 'njs/nginx-directtls.conf', haproxy: 'haproxy/haproxy-directtls.cfg' };
 const PASSTHROUGH = { nginx: 'njs/nginx-passthrough.conf', haproxy: 'haproxy/haproxy-passthrough.cfg' };
 /** The terminating configs with TLS 1.2 to the server instead. */
@@ -145,7 +140,7 @@ async function loginsAre(t, generation, port, maxTls, want) {
 for (const generation of GENERATIONS) {
   const expect = EXPECT[generation.name];
   for (const kind of ['nginx', 'haproxy']) {
-    const start = (configFile, { edit, disableSasl = SCRAM } = {}) => startStack({
+    const start = (configFile, { edit, disableSasl = SCRAM } = {}) => startXmppStack({
       kind, configFile, edit, pki, accounts, servers: SERVERS, prosody: { root: generation.root, disableSasl },
       // One ejabberd node, a STARTTLS and a Direct TLS listener per server of the config.
       startServers: generation.ejabberd ? async (real) => {
@@ -194,7 +189,7 @@ for (const generation of GENERATIONS) {
         const own = pki.certs[generation.ejabberd ? 'xmpp' : domain].cert;
         t.equal(shake.fingerprint, fingerprint(own), `${domain}: the server's certificate, not the proxy's (${shake.subject})`);
         const entry = await waitFor(() => parseLog(kind, stack.proxy.log()).get(`127.0.0.1:${shake.localPort}`), { what: 'log line' });
-        t.same([entry.key, entry.route_by, entry.to, entry.stream], [domain, 'sni', domain, 'tls-client'], `${domain}: keyed on the SNI`);
+        t.same([entry.key, entry.routeBy, entry.to, entry.stream], [domain, 'sni', domain, 'tls-client'], `${domain}: keyed on the SNI`);
       }
       for (const maxTls of ['1.2', '1.3']) await loginsAre(t, generation, port, maxTls, expect.passthrough[maxTls]);
       // Every login of a tenant on one server, by the servers' own logs.

@@ -6,36 +6,26 @@
 // leaves `from` out before STARTTLS but sends it over Direct TLS, so on 5223
 // its devices are routed by account.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  accountMessages, spread, proxyCounts,
-} from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, accountMessages, spread, proxyCounts, exampleServers, xmppClients } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+const SERVERS = exampleServers('c2s', 'directTls');
 const CONFIG = { nginx: 'njs/nginx-directtls.conf', haproxy: 'haproxy/haproxy-directtls.cfg' };
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 3);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 3, 3);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: xmpp.js over Direct TLS on 5223 is routed by account`, async (t) => {
-    const stack = await startStack({ kind, configFile: CONFIG[kind], pki, accounts, servers: SERVERS });
+    const stack = await startXmppStack({ kind, configFile: CONFIG[kind], pki, accounts, servers: SERVERS });
     t.teardown(() => stack.stop());
     t.teardown(() => { if (t.passing() === false) t.comment(stack.logs()); });
     const devices = devicesFor(accounts, {
-      service: `xmpps://127.0.0.1:${stack.proxy.port(5223)}`, nextAddress: addressPool(2), alpn: 'xmpp-client',
+      service: `xmpps://127.0.0.1:${stack.proxy.port(5223)}`, nextAddress: addressPool(0, 2), alpn: 'xmpp-client',
     });
     const run = await runTraffic(stack, clients, devices, accountMessages);
 
     t.same(run.connected.filter((c) => !c.ok), [], "every device connected (verifying the proxy's certificate), authenticated and bound");
     t.ok(run.connected.every((c) => c.alpn === 'xmpp-client'), 'the proxy negotiated ALPN xmpp-client');
-    t.ok(run.devices.every((d) => d.route_by === 'from' && d.key === d.account),
+    t.ok(run.devices.every((d) => d.routeBy === 'from' && d.key === d.account),
       'the proxy read from in the decrypted header and routed by the bare JID');
     for (const [jid, servers] of Object.entries(spread(run.devices, (d) => d.account))) {
       t.equal(servers.length, 1, `${jid}: all devices on ${servers.join(', ')}`);
@@ -50,7 +40,7 @@ for (const kind of ['nginx', 'haproxy']) {
     // (5222, passed through) and xmpp.js over Direct TLS (5223). Both
     // upstreams must put the key on the same server.
     await t.test("an account's devices on 5222 (from in the first header) and on 5223 meet", async (t) => {
-      const nextAddress = addressPool(100);
+      const nextAddress = addressPool(0, 100);
       const mixed = [
         ...devicesFor(accounts.map((a) => ({ ...a, resources: ['desktop'] })),
           { service: `xmpp://127.0.0.1:${stack.proxy.port(5222)}`, nextAddress, fromInFirstHeader: true }),

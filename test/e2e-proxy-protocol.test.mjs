@@ -6,22 +6,18 @@
 // see those addresses, not the proxy's 127.0.0.1, while jidroute still
 // routes each account to one listener.
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
 import { startEjabberd } from './lib/ejabberd.mjs';
-import { makeStackPki, makeAccounts, addressPool, startStack, devicesFor, accountMessages, DOMAINS } from './lib/e2e.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { startXmppStack, devicesFor, accountMessages, DOMAINS, xmppClients } from './lib/e2e.mjs';
+import { addressPool, waitFor } from '../harness/procs.mjs';
 
 const PORTS = [5301, 5302, 5303];
 const CONFIG = { nginx: 'njs/nginx-proxy-protocol.conf', haproxy: 'haproxy/haproxy-proxy-protocol.cfg' };
-const pki = makeStackPki();
-const accounts = makeAccounts(2, 2);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const { pki, accounts, clients } = await xmppClients(t, 2, 2);
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: ejabberd sees the clients' own addresses`, async (t) => {
     let ejabberd;
-    const stack = await startStack({
+    const stack = await startXmppStack({
       kind, configFile: CONFIG[kind], pki, accounts,
       servers: PORTS.map((p, i) => ({ name: `listener-${i + 1}`, c2s: p })),
       startServers: async (real) => {
@@ -32,7 +28,7 @@ for (const kind of ['nginx', 'haproxy']) {
     t.teardown(() => stack.stop());
     t.teardown(() => { if (t.passing() === false) t.comment(stack.logs()); });
 
-    const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5222)}`, nextAddress: addressPool(40), fromInFirstHeader: true });
+    const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5222)}`, nextAddress: addressPool(0, 40), fromInFirstHeader: true });
     const connected = await clients.connect(devices);
     t.same(connected.filter((c) => !c.ok), [], 'every device connected through the proxy, authenticated and bound');
     const results = await clients.send(accountMessages(devices, connected), 5000);

@@ -9,15 +9,11 @@
 // message, which shows where the stream went by the server's own view.
 import t from 'tap';
 import { startClients } from './lib/xmpp-clients.mjs';
-import { makeStackPki, makeAccounts, startStack, freePortBesides, PASSWORD } from './lib/e2e.mjs';
+import { makeStackPki, makeAccounts, startXmppStack, freePortBesides, PASSWORD, exampleServers } from './lib/e2e.mjs';
 import { startProsody, prosodyLogs } from './lib/prosody.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301, s2s: 5401 },
-  { name: 'server-2', c2s: 5302, s2s: 5402 },
-  { name: 'server-3', c2s: 5303, s2s: 5403 },
-];
+const SERVERS = exampleServers('c2s', 's2s');
 const REMOTE = 'verona.example';
 const pki = makeStackPki({ verona: [REMOTE] });
 const accounts = makeAccounts(1, 1); // juliet@capulet.example, juliet@montague.example
@@ -27,7 +23,7 @@ t.teardown(() => clients.close());
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: s2s streams routed by to`, async (t) => {
     const remotePorts = {};
-    const stack = await startStack({
+    const stack = await startXmppStack({
       kind, pki, accounts, servers: SERVERS,
       staticSrv: async (prepared) => {
         const taken = new Set(prepared.ports.values());
@@ -71,7 +67,7 @@ for (const kind of ['nginx', 'haproxy']) {
 
     const log = await waitFor(() => {
       // The s2s streams: the ones verona opened (from=verona.example).
-      const entries = [...stack.clientLog().values()].filter((e) => e.route_by === 'to' && e.from === REMOTE);
+      const entries = [...stack.clientLog().values()].filter((e) => e.routeBy === 'to' && e.from === REMOTE);
       return entries.length >= accounts.length && entries;
     }, { what: 's2s lines in the proxy log' }).catch(() => []);
     for (const [i, a] of accounts.entries()) {

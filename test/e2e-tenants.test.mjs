@@ -9,25 +9,15 @@
 //    scatter, and exactly the messages between devices on different servers
 //    bounce (service-unavailable: the servers keep no offline storage).
 import t from 'tap';
-import { startClients } from './lib/xmpp-clients.mjs';
-import {
-  makeStackPki, makeAccounts, addressPool, startStack, devicesFor, runTraffic,
-  tenantMessages, spread, proxyCounts, expectedDeliveries,
-} from './lib/e2e.mjs';
+import { startXmppStack, devicesFor, runTraffic, tenantMessages, spread, proxyCounts, expectedDeliveries, exampleServers, xmppClients } from './lib/e2e.mjs';
+import { addressPool } from '../harness/procs.mjs';
 import { BALANCING } from './lib/variants.mjs';
 import { prosodyVersion } from './lib/prosody.mjs';
 
-const SERVERS = [
-  { name: 'server-1', c2s: 5301 },
-  { name: 'server-2', c2s: 5302 },
-  { name: 'server-3', c2s: 5303 },
-];
-const pki = makeStackPki();
-const accounts = makeAccounts(3, 2);
-const clients = await startClients({ ca: pki.ca });
-t.teardown(() => clients.close());
+const SERVERS = exampleServers('c2s');
+const { pki, accounts, clients } = await xmppClients(t, 3, 2);
 
-// On the other release lines (JIDROUTE_LINE, test/lib/lines.mjs) jidroute
+// On the other release lines (JIDROUTE_LINE, harness/lines.mjs) jidroute
 // alone: what round robin and address hashing lose does not depend on the
 // version.
 const ROUTINGS = (process.env.JIDROUTE_LINE ?? 'bookworm') === 'bookworm' ? ['jidroute', 'round robin', 'source hash'] : ['jidroute'];
@@ -36,9 +26,9 @@ t.comment(`Prosody ${prosodyVersion()}`);
 for (const kind of PROXIES) {
   for (const routing of ROUTINGS) {
     t.test(`${kind}, ${routing}: tenants through 5322`, async (t) => {
-      const stack = await startStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing] });
+      const stack = await startXmppStack({ kind, pki, accounts, servers: SERVERS, edit: BALANCING[kind][routing] });
       t.teardown(() => stack.stop());
-      const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5322)}`, nextAddress: addressPool(2) });
+      const devices = devicesFor(accounts, { service: `xmpp://127.0.0.1:${stack.proxy.port(5322)}`, nextAddress: addressPool(0, 2) });
       const run = await runTraffic(stack, clients, devices, tenantMessages, { waitMs: 5000 });
       t.teardown(() => { if (t.passing() === false) t.comment(stack.logs()); });
 
@@ -52,7 +42,7 @@ for (const kind of PROXIES) {
       t.same(run.results.filter((r) => !r.delivered && r.bounced !== 'service-unavailable' && !r.elsewhere.length), [],
         "every other message came back as service-unavailable, or went to another of the account's devices on the sender's server");
       if (routing === 'jidroute') {
-        t.ok(run.devices.every((d) => d.route_by === 'to'), 'the proxy routed every session by to');
+        t.ok(run.devices.every((d) => d.routeBy === 'to'), 'the proxy routed every session by to');
         for (const [domain, servers] of Object.entries(tenants)) t.equal(servers.length, 1, `${domain}: every device on ${servers}`);
         t.equal(delivered.length, run.results.length, 'every message arrived');
       } else {

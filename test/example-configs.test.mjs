@@ -8,16 +8,16 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { prepareNginx, prepareHaproxy, ROOT } from './lib/proxies.mjs';
-import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from './lib/lines.mjs';
-import { makeStackPki, certificatePaths } from './lib/e2e.mjs';
+import { prepareNginx, prepareHaproxy, ROOT } from '../harness/proxies.mjs';
+import { LINES, commandFor, haproxy34Missing, forEngine, versions, prepareLines } from '../harness/lines.mjs';
+import { makeStackPki, certificatePaths, mapPaths } from './lib/e2e.mjs';
 
 const configs = (dir, ext) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).sort().map((f) => `${dir}/${f}`);
 const NGINX = configs('njs', '.conf');
 const HAPROXY = configs('haproxy', '.cfg');
 const pki = makeStackPki();
 const paths = certificatePaths(pki);
-const withCertificates = (text) => Object.entries(paths).reduce((s, [from, to]) => s.split(from).join(to), text);
+const withCertificates = mapPaths(paths);
 
 // What a clean load may not print. nginx -t prints "[notice]"-free
 // "syntax is ok" / "test is successful" lines on stderr; anything at warn

@@ -8,7 +8,7 @@
 // RSS and CPU figures are printed as comments; bench/attack/floods.mjs
 // measures them at length.
 import t from 'tap';
-import { floods } from './lib/hostile/floods.mjs';
+import { floods } from '../harness/hostile/floods.mjs';
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: floods of silent, junk and oversized connections`, async (t) => {

@@ -1,11 +1,11 @@
 // Fuzzing the core, briefly (bench/attack/fuzz.mjs is the long run): shared
 // vectors mutated, cut short and split at random points, generated and
 // mutated headers, pathological shapes, TLS ClientHellos mutated. No exception, always a valid key and
-// route_by, the same answer whole and in pieces, and the same answer from the
+// routeBy, the same answer whole and in pieces, and the same answer from the
 // JavaScript build and the Lua build (lua5.3 and lua5.4 in turn) on every input.
 // Time per byte is measured by the long run, not asserted here.
 import t from 'tap';
-import { fuzzCases, fuzzRun } from './lib/fuzz.mjs';
+import { fuzzCases, fuzzRun } from '../harness/inputs/fuzz.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 7070707);
 
@@ -22,7 +22,7 @@ t.test(`fuzz the core (seed ${SEED})`, async (t) => {
   t.equal(stats.luaCompared['lua5.3'] + stats.luaCompared['lua5.4'], stats.inputs, 'every input compared with a Lua build');
   t.equal(stats.exceptions, 0, 'the JavaScript build never throws');
   t.equal(stats.luaErrors, 0, 'the Lua build never raises');
-  t.equal(stats.invalid, 0, 'every answer is a valid key and route_by');
+  t.equal(stats.invalid, 0, 'every answer is a valid key and routeBy');
   t.equal(stats.splitDiffers, 0, 'the same answer whole and in pieces');
   t.equal(stats.buildsDiffer, 0, 'the same answer from both builds');
   t.same(stats.failures.slice(0, 3), [], 'no failing input');

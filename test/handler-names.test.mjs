@@ -10,14 +10,13 @@
 //    lua.jidroute with `set-var(sess.xmpp_policy) str(domain)`) routes as
 //    before.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, parseLog } from '../harness/proxies.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
+import { waitFor } from '../harness/procs.mjs';
 
 const HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='Juliet@Capulet.example/balcony' to='capulet.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
-const BARE = { key: 'juliet@capulet.example', route_by: 'from' };
-const DOMAIN = { key: 'capulet.example', route_by: 'to' };
+const BARE = { key: 'juliet@capulet.example', routeBy: 'from' };
+const DOMAIN = { key: 'capulet.example', routeBy: 'to' };
 
 function must(text, from, to) {
   const out = text.split(from).join(to);
@@ -25,25 +24,26 @@ function must(text, from, to) {
   return out;
 }
 
+/** nginx: the handlers replaced by jidroute.preread (the domain listener's by
+ * `domainPreread`); a js_var line added before the header limit's. */
+const oldForm = (s, domainPreread) => must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'), 'js_preread jidroute.domain;', domainPreread);
+const withVar = (s, line) => must(s, '    js_var $xmpp_header_limit 8192;', `${line}\n    js_var $xmpp_header_limit 8192;`);
+
 const CASES = {
   nginx: {
     'the example config': { edit: (s) => s, want: { 5222: BARE, 5322: DOMAIN } },
     'jidroute.bare with a stray js_var $xmpp_policy domain': {
-      edit: (s) => must(s, '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(s, '    js_var $xmpp_policy domain;'),
       want: { 5222: BARE, 5322: DOMAIN },
     },
     'the old form: jidroute.preread, set $xmpp_policy domain': {
-      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
-        'js_preread jidroute.domain;', 'set $xmpp_policy domain;\n        js_preread jidroute.preread;'),
-      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(oldForm(s, 'set $xmpp_policy domain;\n        js_preread jidroute.preread;'), '    js_var $xmpp_policy;'),
       want: { 5222: BARE, 5322: DOMAIN },
     },
     // What the README warns about, still so: the old form with the value in
     // js_var routes every listener by domain.
     'the old form with js_var $xmpp_policy domain (every listener domain)': {
-      edit: (s) => must(must(must(s, 'js_preread jidroute.bare;', 'js_preread jidroute.preread;'),
-        'js_preread jidroute.domain;', 'js_preread jidroute.preread;'),
-      '    js_var $xmpp_header_limit 8192;', '    js_var $xmpp_policy domain;\n    js_var $xmpp_header_limit 8192;'),
+      edit: (s) => withVar(oldForm(s, 'js_preread jidroute.preread;'), '    js_var $xmpp_policy domain;'),
       want: { 5222: DOMAIN, 5322: DOMAIN },
     },
   },
@@ -73,7 +73,7 @@ for (const [kind, cases] of Object.entries(CASES)) {
         t.ok(r.backend, `${listener}: reached a backend`);
         const client = `127.0.0.1:${r.localPort}`;
         const entry = await waitFor(() => parseLog(kind, proxy.log()).get(client), { what: `log line for ${client}` });
-        t.same({ key: entry.key, route_by: entry.route_by }, expected, `${listener}: ${expected === BARE ? 'bare' : 'domain'} policy`);
+        t.same({ key: entry.key, routeBy: entry.routeBy }, expected, `${listener}: ${expected === BARE ? 'bare' : 'domain'} policy`);
       }
     });
   }

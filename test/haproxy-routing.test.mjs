@@ -1,6 +1,6 @@
 // The real HAProxy (Lua) with haproxy/haproxy.cfg and dist/jidroute.lua.
 import t from 'tap';
-import { prepareHaproxy, startProxy } from './lib/proxies.mjs';
+import { prepareHaproxy, startProxy } from '../harness/proxies.mjs';
 import { routingSuite } from './lib/routing-suite.mjs';
 
 routingSuite(t, {

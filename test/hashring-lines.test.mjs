@@ -5,10 +5,10 @@
 // upgrade between two lines moves, from the emulation over many accounts
 // (once it agrees with each line) and measured on the sample.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
-import { LINES, haproxy34Missing, versions } from './lib/lines.mjs';
-import { random } from './lib/generate.mjs';
+import { prepareNginx, prepareHaproxy, startProxy } from '../harness/proxies.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
+import { LINES, haproxy34Missing, versions } from '../harness/lines.mjs';
+import { random } from '../harness/inputs/generate.mjs';
 import { NginxRing } from '../cli/ring-nginx.mjs';
 import { HaproxyRing } from '../cli/ring-haproxy.mjs';
 

@@ -7,7 +7,7 @@
 // holds all it opens. Legitimate clients, those of the target included, land
 // on their backends with their bytes intact throughout.
 import t from 'tap';
-import { hotSpotting } from './lib/hostile/hot-spotting.mjs';
+import { hotSpotting } from '../harness/hostile/hot-spotting.mjs';
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: hot-spotting with the per-address limit`, async (t) => {

@@ -3,9 +3,9 @@
 // element's start tag, they read the same attribute values.
 import t from 'tap';
 import { createRequire } from 'node:module';
-import { random, randomHeader, mutate } from './lib/generate.mjs';
-import { core } from './lib/core.mjs';
-import { byteString } from './lib/vectors.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
+import { core } from '../harness/core.mjs';
+import { byteString } from '../harness/vectors.mjs';
 
 const require = createRequire(import.meta.url);
 const SaxLtx = require('ltx/lib/parsers/ltx.js');

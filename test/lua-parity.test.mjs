@@ -2,9 +2,9 @@
 // answer, byte for byte, for the same bytes: the shared vectors, each mutated
 // byte by byte, and generated and mutated headers fed in random pieces.
 import t from 'tap';
-import { loadVectors } from './lib/vectors.mjs';
-import { random, randomHeader, mutate, randomCuts } from './lib/generate.mjs';
-import { compareBuilds } from './lib/parity.mjs';
+import { loadVectors } from '../harness/vectors.mjs';
+import { random, randomHeader, mutate, randomCuts } from '../harness/inputs/generate.mjs';
+import { compareBuilds } from '../harness/builds.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 20261126);
 const GENERATED = Number(process.env.JIDROUTE_PARITY_CASES ?? 4000);

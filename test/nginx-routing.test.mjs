@@ -1,6 +1,6 @@
 // The real nginx (stream + njs) with njs/nginx.conf and dist/jidroute.js.
 import t from 'tap';
-import { prepareNginx, startProxy, njsTimersResumePreread } from './lib/proxies.mjs';
+import { prepareNginx, startProxy, njsTimersResumePreread } from '../harness/proxies.mjs';
 import { routingSuite } from './lib/routing-suite.mjs';
 
 routingSuite(t, {

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { njsSupported } from '../njs/target.mjs';
-import { ROOT } from './lib/proxies.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
 
 const compile = (contents) => build({
   stdin: { contents, loader: 'ts' }, bundle: false, format: 'esm', target: 'es2017',

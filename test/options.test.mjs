@@ -1,7 +1,7 @@
 // The options read from the proxies' variables: a defined value for every
 // input, the default for anything unreadable.
 import t from 'tap';
-import { core } from './lib/core.mjs';
+import { core } from '../harness/core.mjs';
 
 t.test('policy', async (t) => {
   t.equal(core.parsePolicy('domain'), 'domain');

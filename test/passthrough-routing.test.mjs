@@ -6,11 +6,11 @@
 // at once (before the inspect delay / preread timeout). A tenant's STARTTLS
 // header on 5322 and its hello on 5223 reach the same server.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy } from './lib/proxies.mjs';
-import { parseLog, ERROR_PATTERNS } from './lib/routing-suite.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
-import { helloVectors } from './lib/hellos.mjs';
-import { waitFor } from './lib/procs.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, parseLog, ERROR_PATTERNS } from '../harness/proxies.mjs';
+import { exchange } from '../harness/backends.mjs';
+import { startStack, recordingBackends } from '../harness/stack.mjs';
+import { helloVectors } from '../harness/inputs/hellos.mjs';
+import { waitFor, addressPool } from '../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const TLS = [5311, 5312, 5313];
@@ -25,24 +25,13 @@ const vectors = helloVectors().filter((v) => v.policy === 'domain' && v.expect.s
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: TLS hellos passed through, routed by SNI`, async (t) => {
-    let prepared;
-    let backends;
-    for (let attempt = 1; !backends; attempt++) {
-      prepared = await CONFIG[kind]();
-      try {
-        backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'],
-          [...C2S, ...TLS].map((p) => prepared.ports.get(p)));
-      } catch (e) {
-        if (e.code !== 'EADDRINUSE' || attempt === 3) throw e;
-      }
-    }
-    t.teardown(() => Promise.all(backends.map((b) => b.close())));
-    const proxy = await startProxy(prepared);
-    t.teardown(() => proxy.stop());
+    const stack = await startStack({ kind, prepare: CONFIG[kind], servers: recordingBackends(['c2s-1', 'c2s-2', 'c2s-3', 'tls-1', 'tls-2', 'tls-3'], [...C2S, ...TLS]) });
+    t.teardown(() => stack.stop());
+    const { proxy, servers: { backends } } = stack;
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
-    let next = 2;
+    const source = addressPool(0, 10 * 254);
     const send = async (port, bytes, options = {}) => {
-      const localAddress = `127.0.${Math.floor(next / 250) + 10}.${(next++ % 250) + 2}`;
+      const localAddress = source();
       const r = await exchange(proxy.port(port), bytes, { localAddress, ...options });
       return { ...r, localAddress, client: `${localAddress}:${r.localPort}` };
     };
@@ -56,7 +45,7 @@ for (const kind of ['nginx', 'haproxy']) {
         if (!t.ok(r.backend, `${v.name}: reached a backend`)) continue;
         const entry = await logEntry(r.client);
         const want = { ...v.expect, key: v.expect.key === '$addr' ? r.localAddress : v.expect.key };
-        t.same({ key: entry.key, route_by: entry.route_by, from: entry.from, to: entry.to, stream: entry.stream }, want, `${v.name} (${v.ref})`);
+        t.same({ key: entry.key, routeBy: entry.routeBy, from: entry.from, to: entry.to, stream: entry.stream }, want, `${v.name} (${v.ref})`);
         t.ok(byName[r.backend].bytes(r.id).equals(v.bytes), `${v.name}: bytes unchanged at ${r.backend}`);
         t.match(r.backend, /^tls-/, `${v.name}: a Direct TLS port`);
         t.ok(r.greetingMs < DELAY_MS, `${v.name}: forwarded after ${r.greetingMs} ms`);

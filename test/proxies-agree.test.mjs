@@ -2,14 +2,12 @@
 // key and variables (each from its own build of core/): the vectors and
 // generated headers, each sent from the same client address to both.
 import t from 'tap';
-import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread } from './lib/proxies.mjs';
-import { startBackends, exchange } from './lib/backends.mjs';
-import { parseLog } from './lib/routing-suite.mjs';
-import { loadVectors } from './lib/vectors.mjs';
-import { random, randomHeader, mutate } from './lib/generate.mjs';
-import { waitFor } from './lib/procs.mjs';
-import { core } from './lib/core.mjs';
-import { byteString } from './lib/vectors.mjs';
+import { prepareNginx, prepareHaproxy, startProxy, njsTimersResumePreread, parseLog } from '../harness/proxies.mjs';
+import { startBackends, exchange } from '../harness/backends.mjs';
+import { loadVectors, byteString } from '../harness/vectors.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
+import { waitFor } from '../harness/procs.mjs';
+import { core } from '../harness/core.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 6120);
 const GENERATED = Number(process.env.JIDROUTE_AGREE_CASES ?? 300);
@@ -59,7 +57,7 @@ t.test('nginx and HAProxy publish the same variables for the same bytes', async 
   for (const s of sent) {
     const a = logs.nginx.get(s.nginx);
     const b = logs.haproxy.get(s.haproxy);
-    const pick = (e) => JSON.stringify([e.key, e.route_by, e.from, e.to, e.stream]);
+    const pick = (e) => JSON.stringify([e.key, e.routeBy, e.from, e.to, e.stream]);
     if (pick(a) !== pick(b)) differ.push({ input: s.input.bytes.toString(), nginx: pick(a), haproxy: pick(b) });
   }
   t.equal(sent.length, inputs.length, `${inputs.length} inputs sent through both, ${waiting} of them cut short`);

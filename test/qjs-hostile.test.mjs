@@ -7,13 +7,13 @@
 // truncated-header rounds below are the load that crashed it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { commandFor, rootDir } from './lib/lines.mjs';
-import { slowClients } from './lib/hostile/slow-clients.mjs';
-import { floods } from './lib/hostile/floods.mjs';
-import { reloadUnderLoad } from './lib/hostile/reload.mjs';
-import { truncatedRounds } from './lib/hostile/truncated.mjs';
+import { commandFor, rootDir } from '../harness/lines.mjs';
+import { slowClients } from '../harness/hostile/slow-clients.mjs';
+import { floods } from '../harness/hostile/floods.mjs';
+import { reloadUnderLoad } from '../harness/hostile/reload.mjs';
+import { truncatedRounds } from '../harness/hostile/truncated.mjs';
 
-// The QuickJS line of test/lib/lines.mjs: nginx from the Debian sid root
+// The QuickJS line of harness/lines.mjs: nginx from the Debian sid root
 // (made when missing) with `js_engine qjs`.
 const saved = process.env.JIDROUTE_LINE;
 process.env.JIDROUTE_LINE = 'sid-qjs';

@@ -5,7 +5,7 @@
 // of the example configs of both proxies (test/lib/real-client-paths.mjs
 // reads them from the files), in front of three non-clustered Prosody
 // servers with Prosody's default SASL settings: Debian 12's 0.12, and
-// Debian sid's 13 from a chroot (test/lib/lines.mjs makes it; one skip
+// Debian sid's 13 from a chroot (harness/lines.mjs makes it; one skip
 // line when it cannot).
 //
 // For each client and path: every login succeeds with the SASL mechanism
@@ -22,13 +22,13 @@
 // (the binding is to the proxy's session, the server checks its own).
 import t from 'tap';
 import { join } from 'node:path';
-import { ROOT } from './lib/proxies.mjs';
+import { ROOT } from '../harness/proxies.mjs';
 import { startProsody, prosodyVersion, prosodyLogs } from './lib/prosody.mjs';
-import { makeStackPki, addressPool, DOMAINS, PASSWORD } from './lib/e2e.mjs';
-import { freePort } from './lib/procs.mjs';
+import { makeStackPki, DOMAINS, PASSWORD } from './lib/e2e.mjs';
+import { addressPool, freePort } from '../harness/procs.mjs';
 import { CLIENTS, clientVersions } from './lib/real-clients.mjs';
 import { SERVERS, examplePaths, startExampleProxy, runPath, clientDevices, writeBetweenMarkers } from './lib/real-client-paths.mjs';
-import { useRoot } from './lib/lines.mjs';
+import { useRoot } from '../harness/lines.mjs';
 
 t.setTimeout(Number(process.env.JIDROUTE_REAL_CLIENTS_TIMEOUT_MS ?? 1200000));
 const started = Date.now();
@@ -52,7 +52,7 @@ const servers = [{ label: `Prosody ${prosodyVersion()}`, root: null }];
 let sidSkip = null;
 if (process.env.JIDROUTE_SKIP_SID) sidSkip = 'JIDROUTE_SKIP_SID is set';
 else {
-  // The sid line's root (test/lib/lines.mjs), made when missing, mounted
+  // The sid line's root (harness/lines.mjs), made when missing, mounted
   // for this process.
   try {
     const root = await useRoot('sid');
@@ -135,7 +135,7 @@ function checkPath(t, server, path, run) {
     const ok = s.devices.filter((d) => d.ok);
     // The key rule, for the bytes this device sent.
     const keys = ok.map((d) => ({ id: d.id, logged: d.log?.key ?? null, expected: expectedKey(path, d) }));
-    t.same(keys.map((k) => k.logged), keys.map((k) => k.expected), `${label}: keyed by the routing rule (${[...new Set(ok.map((d) => d.log?.route_by))].join(', ')})`, { todo: failed.length ? todo : false });
+    t.same(keys.map((k) => k.logged), keys.map((k) => k.expected), `${label}: keyed by the routing rule (${[...new Set(ok.map((d) => d.log?.routeBy))].join(', ')})`, { todo: failed.length ? todo : false });
     const byKey = new Map();
     for (const d of ok) if (d.log && d.log.key !== d.localAddress) (byKey.get(d.log.key) ?? byKey.set(d.log.key, new Set()).get(d.log.key)).add(d.server);
     t.same([...byKey].filter(([, v]) => v.size > 1).map(([k, v]) => `${k}: ${[...v]}`), [], `${label}: devices with one key on one server`);
@@ -165,7 +165,7 @@ for (const server of servers) {
     baseline[server.label] = {};
     for (const transport of ['starttls', 'directtls']) {
       const path = { id: `no proxy (${transport === 'starttls' ? 'STARTTLS' : 'Direct TLS'})`, transport: 'none', client: transport, policy: '-' };
-      const run = await runPath({ ...common, target: prosody.servers[0].ports[transport === 'starttls' ? 'c2s' : 'directTls'], nextAddress: addressPool(2), client: transport });
+      const run = await runPath({ ...common, target: prosody.servers[0].ports[transport === 'starttls' ? 'c2s' : 'directTls'], nextAddress: addressPool(0, 2), client: transport });
       for (const name of clients) {
         const s = clientSummary(run, name);
         (baseline[server.label][name] ??= {})[transport] = { mechs: s.mechs, offered: s.offered, failures: [...new Set(s.failures)].sort() };
@@ -180,7 +180,7 @@ for (const server of servers) {
       const { proxy, serverOf } = await startExampleProxy(kind, config, prosody, pki);
       try {
         for (const path of proxyPaths.filter((p) => p.config === config)) {
-          const run = await runPath({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(2), client: path.client });
+          const run = await runPath({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(0, 2), client: path.client });
           results.push({ server: server.label, path, run });
           await t.test(`${path.id} (${path.transport}, ${path.policy} policy)`, async (t) => {
             checkPath(t, server, path, run);
@@ -227,7 +227,7 @@ function mechanismTable(server) {
   const rows = clients.map((n) => `| ${CLIENTS[n].label} | ${runs.map((r) => {
     const s = clientSummary(r.run, n);
     const ok = s.devices.filter((d) => d.ok).length;
-    const by = [...new Set(s.devices.filter((d) => d.log).map((d) => d.log.route_by))].join('/');
+    const by = [...new Set(s.devices.filter((d) => d.log).map((d) => d.log.routeBy))].join('/');
     const known = r.path.known?.[`${server.label}/${n}`];
     const mark = known ? (r.path.transport === 'none' ? ' **fails without any proxy**' : ' **known failure**') : '';
     return `${s.mechs.join(', ') || '–'}${ok < 3 ? ` (${ok}/3 in)` : ''}${s.failures.length ? ` after failed ${[...new Set(s.failures.map((f) => f.split(':')[0]))].join(', ')}` : ''}${by ? `; by ${by}` : ''}${mark}`;

@@ -7,44 +7,30 @@
 // 100,000 by default) the recogniser, wherever it decides, gives the answer
 // the full reader gives, in JavaScript and in lua5.3 and lua5.4.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { core } from './lib/core.mjs';
-import { loadVectors, byteString, expected } from './lib/vectors.mjs';
-import { random, randomHeader, mutate } from './lib/generate.mjs';
+import { core } from '../harness/core.mjs';
+import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
+import { routeJs as routeCase, answerLine, luaAnswers } from '../harness/builds.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 3920);
 const CASES = Number(process.env.JIDROUTE_RECOGNISER_CASES ?? 100000);
 const ADDRESS = '192.0.2.1';
-const ROOT = new URL('..', import.meta.url).pathname;
 const SHAPES = loadVectors('client-shapes').map((v) => ({ ...v, input: v.bytes.toString('utf8') }));
 const STREAMS = 'http://etherx.jabber.org/streams';
 
-const hex = (s) => Buffer.from(s, 'latin1').toString('hex');
-const answer = (r) => [hex(r.key), r.routeBy, hex(r.from), hex(r.to), r.stream].join('\t');
-
 /** The JavaScript build: the route and whether the recogniser gave it. */
-function routeJs(bytes, policy, recogniser) {
-  const router = core.newRouter(policy, undefined, recogniser);
-  core.feedRouter(router, bytes);
-  return { took: core.recognised(router), answer: answer(core.currentRoute(router, ADDRESS)) };
+function routeJs(bytes, policy, reader) {
+  const r = routeCase({ bytes: Buffer.from(bytes, 'latin1'), policy, address: ADDRESS, cuts: [], reader }, bytes);
+  return { took: r.took, answer: answerLine(r) };
 }
 
-/** The Lua build (test/lua/recognise.lua), each input with the recogniser and
- * with the full reader alone: [{ took, answer, full }]. */
+/** The Lua build, each input with the recogniser and with the full reader
+ * alone: [{ took, answer, full }]. */
 function routeLua(interpreter, inputs) {
-  const chunks = [];
-  for (const { bytes, policy } of inputs) {
-    for (const reader of ['recogniser', 'full']) chunks.push(Buffer.from(`${policy}\t${reader}\t${bytes.length}\n`), Buffer.from(bytes, 'latin1'));
-  }
-  const run = spawnSync(interpreter, [`${ROOT}test/lua/recognise.lua`, `${ROOT}dist/jidroute.lua`],
-    { input: Buffer.concat(chunks), encoding: 'latin1', maxBuffer: 1 << 30 });
-  if (run.status !== 0) throw new Error(`${interpreter}: ${run.stderr}`);
-  const lines = run.stdout.replace(/\n$/, '').split('\n');
+  const cases = inputs.flatMap(({ bytes, policy }) => ['recogniser', 'full'].map((reader) => ({ bytes: Buffer.from(bytes, 'latin1'), policy, address: ADDRESS, cuts: [], reader })));
+  const answers = luaAnswers(interpreter, cases);
   const out = [];
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    out.push({ took: lines[i][0] === '1', answer: lines[i].slice(2), full: lines[i + 1].slice(2) });
-  }
+  for (let i = 0; i + 1 < answers.length; i += 2) out.push({ took: answers[i].took, answer: answers[i].answer, full: answers[i + 1].answer });
   return out;
 }
 
@@ -129,8 +115,8 @@ t.test('the headers real clients send take the recogniser, on both platforms, wi
   SHAPES.forEach((s, i) => {
     const want = expected(s, ADDRESS);
     const js = routeJs(list[i].bytes, s.policy);
-    const full = routeJs(list[i].bytes, s.policy, core.FULL_READER_JS);
-    const wanted = [hex(want.key), want.route_by, hex(want.from), hex(want.to), s.expect.stream].join('\t');
+    const full = routeJs(list[i].bytes, s.policy, 'full');
+    const wanted = answerLine({ ...want, stream: s.expect.stream });
     t.ok(js.took, `njs recogniser: ${s.name} (${s.policy})`);
     t.equal(js.answer, wanted, `njs: the expected route (${s.name}, ${s.policy})`);
     t.equal(full.answer, wanted, `full reader: the expected route (${s.name}, ${s.policy})`);
@@ -149,7 +135,7 @@ t.test(`the recogniser gives the full reader's answer wherever it decides (${CAS
   const full = [];
   for (const input of list) {
     const fast = routeJs(input.bytes, input.policy);
-    const slow = routeJs(input.bytes, input.policy, core.FULL_READER_JS);
+    const slow = routeJs(input.bytes, input.policy, 'full');
     full.push(slow.answer);
     if (!fast.took) continue;
     took++;

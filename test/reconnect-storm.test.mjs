@@ -6,7 +6,7 @@
 // How long it took and where they landed are printed as comments
 // (bench/attack/reconnect-storm.mjs measures them at length).
 import t from 'tap';
-import { reconnectStorm } from './lib/hostile/storm.mjs';
+import { reconnectStorm } from '../harness/hostile/storm.mjs';
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: a backend restart, its clients reconnect at once`, async (t) => {

@@ -1,4 +1,4 @@
-// The version matrix (test/lib/lines.mjs): on every release line besides the
+// The version matrix (harness/lines.mjs): on every release line besides the
 // host's (which the plain test files run), the same files run again with
 // JIDROUTE_LINE set, so that nginx, HAProxy and Prosody come from that line:
 //   trixie   nginx 1.26 / njs 0.8.9, HAProxy 3.0       (Debian 13 root)
@@ -12,7 +12,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LINES, ROOT, CACHE, versions, haproxy34Missing, prepareLines } from './lib/lines.mjs';
+import { LINES, ROOT, CACHE, versions, haproxy34Missing, prepareLines } from '../harness/lines.mjs';
 
 // What each run found, kept beside the roots (unstable moves): the latest
 // per line, with the date.

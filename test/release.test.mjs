@@ -7,10 +7,11 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT, INSTALL_DIR, prepareNginx, prepareHaproxy } from './lib/proxies.mjs';
-import { tempDir, waitForPort, readIfExists, sleep } from './lib/procs.mjs';
-import { startEchoBackend, openSession, verifySession, clientHeader, newTally } from './lib/sessions.mjs';
-import { useDocker, image, runContainer, removeContainer, docker } from './lib/docker.mjs';
+import { ROOT, INSTALL_DIR, prepareNginx, prepareHaproxy } from '../harness/proxies.mjs';
+import { tempDir, waitForPort, readIfExists, sleep } from '../harness/procs.mjs';
+import { startBackend } from '../harness/backends.mjs';
+import { openSession, verifySession, clientHeader, newTally } from '../harness/sessions.mjs';
+import { useDocker, image, runContainer, removeContainer, docker } from '../harness/docker.mjs';
 
 const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const name = `jidroute-${version}`;
@@ -111,8 +112,8 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
         const prepared = await prepare(relative(ROOT, join(top, config)), { edit: (s) => s.split(join(ROOT, 'dist') + '/').join(INSTALL_DIR) });
         t.match(readFileSync(prepared.conf, 'utf8'), new RegExp(`${INSTALL_DIR}jidroute\\.(js|lua)`), 'the config loads the installed module');
         const backends = [];
-        for (const [i, p] of [5301, 5302, 5303].entries()) backends.push(await startEchoBackend(`c2s-${i + 1}`, prepared.ports.get(p)));
-        for (const [i, p] of [5401, 5402, 5403].entries()) backends.push(await startEchoBackend(`s2s-${i + 1}`, prepared.ports.get(p)));
+        for (const [i, p] of [5301, 5302, 5303].entries()) backends.push(await startBackend(`c2s-${i + 1}`, prepared.ports.get(p), { echo: true }));
+        for (const [i, p] of [5401, 5402, 5403].entries()) backends.push(await startBackend(`s2s-${i + 1}`, prepared.ports.get(p), { echo: true }));
         const output = join(prepared.dir, 'output.log');
         const proxy = kind === 'nginx' ? `nginx -p ${prepared.dir} -c ${prepared.conf} -g 'daemon off;'` : `haproxy -W -db -f ${prepared.conf}`;
         const script = [

@@ -6,7 +6,7 @@
 // sessions go where the new config sends them; the fourth backend takes
 // about a quarter of the accounts, and no account moves anywhere else.
 import t from 'tap';
-import { reloadUnderLoad } from './lib/hostile/reload.mjs';
+import { reloadUnderLoad } from '../harness/hostile/reload.mjs';
 
 for (const kind of ['nginx', 'haproxy']) {
   t.test(`${kind}: reload with 1,000 live sessions`, async (t) => {

@@ -10,8 +10,8 @@
 // Latency figures are printed as comments (bench/attack/slow-clients.mjs
 // measures them at length); nothing here depends on timing.
 import t from 'tap';
-import { slowClients } from './lib/hostile/slow-clients.mjs';
-import { njsTimersResumePreread } from './lib/proxies.mjs';
+import { slowClients } from '../harness/hostile/slow-clients.mjs';
+import { njsTimersResumePreread } from '../harness/proxies.mjs';
 
 function legitimateUnaffected(t, r) {
   t.ok(r.underAttack.whileAllHeld >= 40, `${r.underAttack.whileAllHeld} legitimate sessions completed while all ${r.slow} slow clients were held`);

@@ -4,10 +4,10 @@
 // repeated, dropped and GREASE extensions, names, records split anew, cut
 // short), fed in random pieces under both policies.
 import t from 'tap';
-import { random, randomCuts } from './lib/generate.mjs';
-import { compareBuilds } from './lib/parity.mjs';
-import { helloVectors, mutateHello } from './lib/hellos.mjs';
-import { core } from './lib/core.mjs';
+import { random, randomCuts } from '../harness/inputs/generate.mjs';
+import { compareBuilds } from '../harness/builds.mjs';
+import { helloVectors, mutateHello } from '../harness/inputs/hellos.mjs';
+import { core } from '../harness/core.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 20261201);
 const MUTATED = Number(process.env.JIDROUTE_HELLO_CASES ?? 6000);

@@ -4,11 +4,11 @@
 // decided as soon as the hello's last byte is in (a hello without a name as
 // soon as a hello with one).
 import t from 'tap';
-import { loadVectors, byteString, expected } from './lib/vectors.mjs';
-import { route, routeInPieces } from './lib/core.mjs';
+import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
+import { route, routeInPieces } from '../harness/core.mjs';
 
 const ADDRESS = '127.0.0.42';
-const pick = ({ key, route_by, from, to, stream }) => ({ key, route_by, from, to, stream });
+const pick = ({ key, routeBy, from, to, stream }) => ({ key, routeBy, from, to, stream });
 const vectors = loadVectors('tls-hellos');
 
 t.ok(vectors.length >= 80, `${vectors.length} hello vectors loaded`);
@@ -31,6 +31,6 @@ for (const v of vectors) {
     const everyByte = Array.from({ length: bytes.length }, (_, i) => i);
     const slow = routeInPieces(bytes, everyByte, opts);
     t.same(pick(slow), want, 'byte by byte');
-    if (v.decided_at !== undefined) t.equal(slow.decidedAt, v.decided_at, `decided at byte ${v.decided_at}`);
+    if (v.decidedAt !== undefined) t.equal(slow.decidedAt, v.decidedAt, `decided at byte ${v.decidedAt}`);
   });
 }

@@ -2,7 +2,7 @@
 // types; typescript-to-lua checks haproxy/ during the build).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { ROOT } from './lib/proxies.mjs';
+import { ROOT } from '../harness/proxies.mjs';
 
 t.test('tsc --noEmit -p tsconfig.json', async (t) => {
   const run = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: ROOT, encoding: 'utf8' });

@@ -1,11 +1,11 @@
 // Every shared vector through the core, whole and split at every byte
 // boundary: the answer never depends on how the bytes arrive.
 import t from 'tap';
-import { loadVectors, byteString, expected } from './lib/vectors.mjs';
-import { route, routeInPieces } from './lib/core.mjs';
+import { loadVectors, byteString, expected } from '../harness/vectors.mjs';
+import { route, routeInPieces } from '../harness/core.mjs';
 
 const ADDRESS = '127.0.0.42';
-const pick = ({ key, route_by, from, to }) => ({ key, route_by, from, to });
+const pick = ({ key, routeBy, from, to }) => ({ key, routeBy, from, to });
 
 for (const file of ['development', 'heldout']) {
   t.test(file, async (t) => {

@@ -7,7 +7,7 @@
 //
 //   npm run attack:faults
 //   node bench/attack/backend-faults.mjs --accounts 300
-import { backendFaults } from '../../test/lib/hostile/faults.mjs';
+import { backendFaults } from '../../harness/hostile/faults.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ kinds: 'nginx,haproxy', accounts: 300, dieMs: 10000, refuseMs: 10000, hangMs: 20000 });

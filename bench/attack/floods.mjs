@@ -8,7 +8,7 @@
 //   npm run attack:floods
 //   node bench/attack/floods.mjs --silent 1800 --junk-count 10000 --oversized-count 5000
 //   node bench/attack/floods.mjs --rounds 1 --silent 0 --junk-count 0 --oversized-count 0 --dribble-bytes 2000 --tag dribble-2000
-import { floods } from '../../test/lib/hostile/floods.mjs';
+import { floods } from '../../harness/hostile/floods.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ kinds: 'nginx,haproxy', rounds: 3, silent: 1800, junkCount: 10000, junkWidth: 100, oversizedCount: 4000, oversizedWidth: 50, addresses: 200, legit: 300, dribbles: 200, dribbleBytes: 8000, tag: '' });

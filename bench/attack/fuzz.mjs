@@ -4,13 +4,13 @@
 // at every byte; millions of generated and mutated headers; pathological
 // shapes up to 64 KiB. Every input goes through the JavaScript build whole and
 // in random pieces and through the Lua build (lua5.3 and lua5.4 in turn):
-// no exception, a valid key and route_by, the same answer whole and in
+// no exception, a valid key and routeBy, the same answer whole and in
 // pieces, the same answer from both builds. Prints the figures, among them
 // the slowest inputs per byte, and writes bench/attack/results/fuzz.json.
 //
 //   npm run attack:fuzz                       # about 11 million inputs
 //   node bench/attack/fuzz.mjs --generated 100000 --max-minutes 5
-import { fuzzCases, fuzzRun } from '../../test/lib/fuzz.mjs';
+import { fuzzCases, fuzzRun } from '../../harness/inputs/fuzz.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ seed: 20261126, values: 255, everyUpTo: 1200, generated: 4000000, pathological: 20000, maxMinutes: 120, interpreters: 'lua5.3,lua5.4' });

@@ -7,7 +7,7 @@
 //
 //   npm run attack:hot-spotting
 //   node bench/attack/hot-spotting.mjs --addresses 10 --per-address 300
-import { hotSpotting } from '../../test/lib/hostile/hot-spotting.mjs';
+import { hotSpotting } from '../../harness/hostile/hot-spotting.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ kinds: 'nginx,haproxy', addresses: 10, perAddress: 300, legit: 300 });

@@ -7,7 +7,7 @@
 //
 //   npm run attack:storm
 //   node bench/attack/reconnect-storm.mjs --clients 1800 --down-ms 1000
-import { reconnectStorm } from '../../test/lib/hostile/storm.mjs';
+import { reconnectStorm } from '../../harness/hostile/storm.mjs';
 import { options, save } from './args.mjs';
 
 // 1,800: nginx's example worker_connections (4096) holds about 2,000

@@ -7,7 +7,7 @@
 //
 //   npm run attack:reload
 //   node bench/attack/reload-under-load.mjs --live 1800 --reloads 5
-import { reloadUnderLoad } from '../../test/lib/hostile/reload.mjs';
+import { reloadUnderLoad } from '../../harness/hostile/reload.mjs';
 import { options, save } from './args.mjs';
 
 // 1,800: nginx's example worker_connections (4096) holds about 2,000

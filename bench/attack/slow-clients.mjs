@@ -8,7 +8,7 @@
 //   npm run attack:slow-clients
 //   node bench/attack/slow-clients.mjs --slow 1500 --every-ms 3000 --bytes-each 20
 //   node bench/attack/slow-clients.mjs --header-timeout 0   # nginx: preread_timeout closes them instead
-import { slowClients } from '../../test/lib/hostile/slow-clients.mjs';
+import { slowClients } from '../../harness/hostile/slow-clients.mjs';
 import { options, save } from './args.mjs';
 
 const o = options({ kinds: 'nginx,haproxy', slow: 1500, everyMs: 3000, bytesEach: 20, legit: 300, headerTimeout: '' });

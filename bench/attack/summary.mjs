@@ -6,7 +6,7 @@
 //   node bench/attack/summary.mjs [--suffix -chroot]
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../test/lib/proxies.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
 import { options } from './args.mjs';
 
 const o = options({ suffix: '' });

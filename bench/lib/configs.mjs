@@ -1,13 +1,13 @@
 // The configurations the cost benchmark compares. Every one of them is
 // derived from the example configurations (njs/nginx.conf, haproxy/haproxy.cfg)
-// by test/lib/proxies.mjs, the way the tests run them (ports moved, module
+// by harness/proxies.mjs, the way the tests run them (ports moved, module
 // path pointed at dist/), and then edited only where the configuration's point
 // is: which module runs, and what the upstream hashes on. Edits common to all:
 //   - logging off (the example's access log adds the same write per connection
 //     to every configuration; the benchmark measures the module);
 //   - nginx worker_connections raised so that the idle-connection run fits.
 import { join } from 'node:path';
-import { prepareNginx, prepareHaproxy, ROOT } from '../../test/lib/proxies.mjs';
+import { prepareNginx, prepareHaproxy, ROOT } from '../../harness/proxies.mjs';
 import { readFileSync } from 'node:fs';
 
 const PEERS = join(ROOT, 'bench/peers');
@@ -73,23 +73,21 @@ const haproxyEdits = {
  * The configurations: proxy x variant (x policy for jidroute). `listen` is the
  * example's port the load goes to: 5222 (bare policy) or 5322 (domain).
  */
-export const CONFIGS = [
-  { id: 'nginx-plain', proxy: 'nginx', variant: 'plain', listen: 5222, label: 'nginx plain (hash $remote_addr)' },
-  { id: 'nginx-floor', proxy: 'nginx', variant: 'floor', listen: 5222, label: 'nginx njs floor' },
-  { id: 'nginx-floor-read', proxy: 'nginx', variant: 'floor-read', listen: 5222, label: 'nginx njs floor + wait for bytes' },
-  { id: 'nginx-regex', proxy: 'nginx', variant: 'regex', listen: 5222, label: 'nginx njs regex peer' },
-  { id: 'nginx-jidroute-bare', proxy: 'nginx', variant: 'jidroute', listen: 5222, label: 'nginx jidroute bare' },
-  { id: 'nginx-jidroute-domain', proxy: 'nginx', variant: 'jidroute', listen: 5322, label: 'nginx jidroute domain' },
-  { id: 'haproxy-plain', proxy: 'haproxy', variant: 'plain', listen: 5222, label: 'HAProxy plain (balance source)' },
-  { id: 'haproxy-floor', proxy: 'haproxy', variant: 'floor', listen: 5222, label: 'HAProxy Lua floor' },
-  { id: 'haproxy-floor-read', proxy: 'haproxy', variant: 'floor-read', listen: 5222, label: 'HAProxy Lua floor + wait for bytes' },
-  { id: 'haproxy-regex', proxy: 'haproxy', variant: 'regex', listen: 5222, label: 'HAProxy regsub peer' },
-  { id: 'haproxy-jidroute-bare', proxy: 'haproxy', variant: 'jidroute', listen: 5222, label: 'HAProxy jidroute bare' },
-  { id: 'haproxy-jidroute-domain', proxy: 'haproxy', variant: 'jidroute', listen: 5322, label: 'HAProxy jidroute domain' },
+const PROXY = { nginx: 'nginx', haproxy: 'HAProxy' };
+const VARIANTS = [
+  // [id, variant, label (nginx, HAProxy), listen]
+  ['plain', 'plain', ['plain (hash $remote_addr)', 'plain (balance source)'], 5222],
+  ['floor', 'floor', ['njs floor', 'Lua floor'], 5222],
+  ['floor-read', 'floor-read', ['njs floor + wait for bytes', 'Lua floor + wait for bytes'], 5222],
+  ['regex', 'regex', ['njs regex peer', 'regsub peer'], 5222],
+  ['jidroute-bare', 'jidroute', ['jidroute bare', 'jidroute bare'], 5222],
+  ['jidroute-domain', 'jidroute', ['jidroute domain', 'jidroute domain'], 5322],
 ];
+export const CONFIGS = ['nginx', 'haproxy'].flatMap((proxy, p) => VARIANTS.map(([id, variant, labels, listen]) => (
+  { id: `${proxy}-${id}`, proxy, variant, listen, label: `${PROXY[proxy]} ${labels[p]}` })));
 
 /** Writes the configuration to a temporary folder; returns what
- * test/lib/proxies.mjs returns, plus the port to load and the backend ports.
+ * harness/proxies.mjs returns, plus the port to load and the backend ports.
  * `modules` ({ nginx, haproxy }: file paths) runs another build in place of
  * dist/ in the jidroute configurations, to compare variants of the module. */
 export async function prepareConfig(config, modules = {}) {

@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, waitFor, waitForPort, tempDir } from '../../test/lib/procs.mjs';
-import { childrenOf } from './machine.mjs';
+import { startProcess, waitFor, waitForPort, tempDir, onLines } from '../../harness/procs.mjs';
+import { childrenOf } from '../../harness/proc-stats.mjs';
 
 /** Typical client headers (189 bytes each, all the same length so that the
  * backend knows when one is whole): distinct accounts over 100 domains, as
@@ -40,18 +40,9 @@ export function runLoad(loadgen, cpu, args, { onLine, timeoutMs = 180000 } = {})
     const child = spawn('taskset', ['-c', String(cpu), loadgen, 'run', ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    let pending = '';
     const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch {} }, timeoutMs);
-    child.stdout.on('data', (d) => {
-      out += d;
-      pending += d;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (onLine) onLine(line);
-      }
-    });
+    child.stdout.on('data', (d) => { out += d; });
+    if (onLine) onLines(child.stdout, onLine);
     child.stderr.on('data', (d) => { err += d; });
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -3,8 +3,8 @@
 // Its keyOf runs here under Node (the same expressions, JavaScript semantics).
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { ROOT } from '../../test/lib/proxies.mjs';
-import { loadVectors, ADDRESS_PLACEHOLDER } from '../../test/lib/vectors.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
+import { loadVectors, ADDRESS_PLACEHOLDER } from '../../harness/vectors.mjs';
 
 const ADDRESS = '192.0.2.7';
 

@@ -3,11 +3,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
-import { startBackends, exchange } from './backends.mjs';
-import { random } from './generate.mjs';
-import { freePort, sleep, waitFor } from './procs.mjs';
-import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from './lines.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
+import { startBackends, exchange } from '../../harness/backends.mjs';
+import { startStack } from '../../harness/stack.mjs';
+import { random } from '../../harness/inputs/generate.mjs';
+import { freePort, sleep, waitFor } from '../../harness/procs.mjs';
+import { LINES, currentLine, rootDir, rootReady, haproxy34Dir, haproxy34Missing, forEngine } from '../../harness/lines.mjs';
 
 export const BIN = join(ROOT, 'bin/jidroute');
 
@@ -82,7 +83,7 @@ export async function sendAll(items, { concurrency = 8 } = {}) {
   return out;
 }
 
-/** How to run the HAProxy of a release line (test/lib/lines.mjs), without
+/** How to run the HAProxy of a release line (harness/lines.mjs), without
  * making anything: [command, leading args]. JIDROUTE_CHROOT overrides the
  * root, as in commandFor. */
 function haproxyCommand(line) {
@@ -153,49 +154,34 @@ export function addParam(kind, param) {
  * free ports the test may add to the config). Returns { prepared, proxy,
  * backends, names, portOf(name), nameOfPort(port), c2s, tenants, stop() }.
  */
-export async function startStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false, line, config, backendPorts = [5301, 5302, 5303] } = {}) {
-  for (let attempt = 1; ; attempt++) {
-    const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-    const prepared = await prepare(config, { edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t) });
-    const ports = backendPorts.map((p) => prepared.ports.get(p));
-    for (let i = 0; i < extraBackends; i++) ports.push(await freePort());
-    const names = ports.map((_, i) => `b${i}`);
-    const s2sPorts = s2s ? [5401, 5402, 5403].map((p) => prepared.ports.get(p)) : [];
-    let backends;
-    try {
-      backends = await startBackends([...names, ...s2sPorts.map((_, i) => `s${i}`)], [...ports, ...s2sPorts]);
-    } catch (e) {
-      if (e.code === 'EADDRINUSE' && attempt < 3) continue;
-      throw e;
-    }
-    // Another line's nginx: its engine (js_engine qjs on sid-qjs).
-    const engine = (text) => (kind === 'nginx' && line && !/js_engine/.test(text) ? forEngine(text, line) : text);
-    writeFileSync(prepared.conf, engine(edit(readFileSync(prepared.conf, 'utf8'), { ports })));
-    let proxy;
-    try {
-      proxy = await startProxy(prepared, { waitPort: prepared.ports.get(5222) ?? prepared.ports.get(5322), waitHost: listenHost, line });
-      await sleep(200);
-      if (proxy.proc.exited) throw new Error(`${kind} did not start: ${proxy.proc.output.slice(-400)}`);
-    } catch (e) {
-      await Promise.all(backends.map((b) => b.close()));
-      if (attempt < 3 && /did not start|EADDRINUSE|already in use/.test(String(e.message))) continue;
-      throw e;
-    }
-    const host = listenHost || '127.0.0.1';
-    return {
-      kind, prepared, proxy, backends, names, ports, host,
-      c2s: prepared.ports.get(5222), tenants: prepared.ports.get(5322),
-      s2s: prepared.ports.get(5269),
-      nameOfAddress: (address) => {
-        const port = Number(String(address).split(':').pop());
-        return ports.includes(port) ? names[ports.indexOf(port)] : s2sPorts.includes(port) ? `s${s2sPorts.indexOf(port)}` : undefined;
-      },
-      stop: async () => {
-        await proxy.stop();
-        await Promise.all(backends.map((b) => b.close()));
-      },
-    };
-  }
+export async function startBackendStack(kind, { edit = (t) => t, extraBackends = 0, listenHost, s2s = false, line, config, backendPorts = [5301, 5302, 5303] } = {}) {
+  let names, ports, s2sPorts;
+  const stack = await startStack({
+    kind, config, line, waitHost: listenHost, waitPort: [5222, 5322],
+    edit: (t) => (listenHost ? t.replace(/^(\s*(?:listen|bind)\s+)127\.0\.0\.1:/gm, `$1${listenHost}:`) : t),
+    servers: async (real, prepared) => {
+      ports = backendPorts.map(real);
+      for (let i = 0; i < extraBackends; i++) ports.push(await freePort());
+      names = ports.map((_, i) => `b${i}`);
+      s2sPorts = s2s ? [5401, 5402, 5403].map(real) : [];
+      const backends = await startBackends([...names, ...s2sPorts.map((_, i) => `s${i}`)], [...ports, ...s2sPorts]);
+      // Another line's nginx: its engine (js_engine qjs on sid-qjs).
+      const engine = (text) => (kind === 'nginx' && line && !/js_engine/.test(text) ? forEngine(text, line) : text);
+      writeFileSync(prepared.conf, engine(edit(readFileSync(prepared.conf, 'utf8'), { ports })));
+      return { backends, stop: () => Promise.all(backends.map((b) => b.close())) };
+    },
+  });
+  const { prepared } = stack;
+  return {
+    kind, prepared, proxy: stack.proxy, backends: stack.servers.backends, names, ports, host: listenHost || '127.0.0.1',
+    c2s: prepared.ports.get(5222), tenants: prepared.ports.get(5322),
+    s2s: prepared.ports.get(5269),
+    nameOfAddress: (address) => {
+      const port = Number(String(address).split(':').pop());
+      return ports.includes(port) ? names[ports.indexOf(port)] : s2sPorts.includes(port) ? `s${s2sPorts.indexOf(port)}` : undefined;
+    },
+    stop: stack.stop,
+  };
 }
 
 /** The sample through a stack: bare policy on 5222, domain policy on 5322. */

@@ -5,20 +5,38 @@
 // the servers' own logs and from the proxy's log; what arrived is what the
 // clients received.
 import { readFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
-import { parseLog } from './routing-suite.mjs';
+import { startStack } from '../../harness/stack.mjs';
+import { parseLog } from '../../harness/proxies.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
-import { waitFor, freePort, waitForPort, sleep } from './procs.mjs';
+import { startClients } from './xmpp-clients.mjs';
+import { waitFor, freePort } from '../../harness/procs.mjs';
 
 export const DOMAINS = ['capulet.example', 'montague.example'];
 export const PASSWORD = 'not-a-secret';
+
+/** The example configs' three servers, with the listeners `kinds` of
+ * 'c2s' (5301-5303), 'directTls' (5311-5313) and 's2s' (5401-5403). */
+export function exampleServers(...kinds) {
+  const base = { c2s: 5301, directTls: 5311, s2s: 5401 };
+  return [0, 1, 2].map((i) => Object.fromEntries([['name', `server-${i + 1}`], ...kinds.map((k) => [k, base[k] + i])]));
+}
 
 /** The test CA and one certificate for all served domains (servers and
  * proxies alike, as an operator with one certificate per cluster would). */
 export function makeStackPki(extra = {}) {
   const pki = makePki({ xmpp: [...DOMAINS], ...extra });
   return { ...pki, server: { dir: pki.dir, ca: pki.ca, ...pki.certs.xmpp } };
+}
+
+/** What an e2e test file shares: the PKI, `perDomain` x `devices` accounts
+ * (makeAccounts) and the xmpp.js clients, closed at the end of test `t`. */
+export async function xmppClients(t, perDomain, devices) {
+  const pki = makeStackPki();
+  const accounts = makeAccounts(perDomain, devices);
+  const clients = await startClients({ ca: pki.ca });
+  t.teardown(() => clients.close());
+  return { pki, accounts, clients };
 }
 
 /** `perDomain` accounts in each domain, each with `devices` resources. */
@@ -32,12 +50,6 @@ export function makeAccounts(perDomain, devices, names = ['juliet', 'romeo', 'nu
     }
   }
   return out;
-}
-
-/** Distinct loopback source addresses: 127.0.0.2, 127.0.0.3, ... */
-export function addressPool(first = 2) {
-  let n = first;
-  return () => { const a = `127.0.${Math.floor(n / 254)}.${(n % 254) + 1}`; n++; return a; };
 }
 
 /** Paths the example configs use for certificates, mapped to the test's. */
@@ -60,45 +72,19 @@ export const mapPaths = (paths) => (text) => Object.entries(paths).reduce((t, [f
  * disableSasl, extra). Returns { proxy, prosody, serverOf(upstream),
  * clientLog(), logs(), stop() }.
  */
-export async function startStack(options) {
-  // Ports are chosen free but bound only later, and other programs on this
-  // machine pick ports too: on a collision, start again with new ports.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startStackOnce(options);
-    } catch (e) {
-      if (attempt >= 3 || !/already in use|could not bind|cannot bind|did not listen|exited at start/i.test(e.message)) throw e;
-    }
-  }
-}
-
-async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers, prosody: prosodyOptions = {} }) {
-  const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-  const prepared = await prepare(configFile ?? (kind === 'nginx' ? 'njs/nginx.conf' : 'haproxy/haproxy.cfg'),
-    { edit: (text) => edit(mapPaths(certificatePaths(pki))(text)) });
-  const real = (p) => (p === undefined ? undefined : prepared.ports.get(p));
-  // startServers(real): other XMPP servers than Prosody (ejabberd), as
-  // { servers: [{ name, conf, log() }], stop() }.
-  const prosody = startServers ? await startServers(real) : await startProsody({
-    servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
-    domains: DOMAINS, accounts, pki: pki.server,
-    staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
-    ...prosodyOptions,
+export async function startXmppStack({ kind, configFile, edit = (s) => s, pki, accounts, servers, staticSrv, startServers, prosody: prosodyOptions = {} }) {
+  const stack = await startStack({
+    kind, config: configFile, edit: (text) => edit(mapPaths(certificatePaths(pki))(text)), settleMs: 100,
+    // startServers(real): other XMPP servers than Prosody (ejabberd), as
+    // { servers: [{ name, conf, log() }], stop() }.
+    servers: async (real, prepared) => (startServers ? startServers(real) : startProsody({
+      servers: servers.map((s) => ({ name: s.name, ports: { c2s: real(s.c2s), directTls: real(s.directTls), s2s: real(s.s2s) } })),
+      domains: DOMAINS, accounts, pki: pki.server,
+      staticSrv: typeof staticSrv === 'function' ? await staticSrv(prepared) : staticSrv,
+      ...prosodyOptions,
+    })),
   });
-  let proxy;
-  try {
-    proxy = await startProxy(prepared);
-    // Every listener, not only the first: a proxy that could not bind one
-    // exits, possibly after the first was already up.
-    const listeners = [...readFileSync(prepared.conf, 'utf8').matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
-    for (const port of listeners) await waitForPort(port);
-    await sleep(100);
-    if (proxy.proc.exited) throw new Error(`${kind} exited at start: ${proxy.proc.output}`);
-  } catch (e) {
-    await proxy?.stop();
-    await prosody.stop();
-    throw e;
-  }
+  const { proxy, prepared, real, servers: prosody } = stack;
   // Upstream as the proxy logs it -> server name. nginx logs the address it
   // connected to; HAProxy logs backend/server, and the config's server line
   // gives that server's address.
@@ -107,7 +93,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
   const serverOf = upstreamResolver(kind, readFileSync(prepared.conf, 'utf8'), byPort);
   return {
     kind, proxy, prosody, prepared, serverOf,
-    /** Finished sessions in the proxy's log: client "addr:port" -> { key, route_by, server }. */
+    /** Finished sessions in the proxy's log: client "addr:port" -> { key, routeBy, server }. */
     clientLog() {
       const text = proxy.log();
       const entries = parseLog(kind, text);
@@ -118,10 +104,7 @@ async function startStackOnce({ kind, configFile, edit = (s) => s, pki, accounts
       return entries;
     },
     logs: () => `----- ${kind} (${prepared.conf})\n${proxy.log()}\n${kind === 'nginx' ? proxy.errors() : ''}\n${prosodyLogs(prosody.servers)}`,
-    async stop() {
-      await proxy.stop();
-      await prosody.stop();
-    },
+    stop: stack.stop,
   };
 }
 
@@ -195,7 +178,7 @@ function group(items, key) {
 /**
  * Connects `devices` through the stack, sends `messages(devices, connected)`,
  * disconnects, and reads where each device landed. Returns { connected,
- * results, devices: [{ ...device, server, route_by, key }], placement:
+ * results, devices: [{ ...device, server, routeBy, key }], placement:
  * { account or domain: [servers] }, fromServers: { account: { server: n } } }.
  */
 export async function runTraffic(stack, clients, devices, messages, { waitMs = 4000 } = {}) {

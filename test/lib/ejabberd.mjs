@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, tempDir, waitForPort, readIfExists, freePort } from './procs.mjs';
+import { startProcess, tempDir, waitForPort, readIfExists, freePort } from '../../harness/procs.mjs';
 
 export function ejabberdVersion() {
   try {
@@ -53,21 +53,14 @@ export async function startEjabberd({ ports, domains, accounts = [], pem, proxyP
     'log_rotate_count: 0',
     `certfiles: [${JSON.stringify(pem)}]`,
     'listen:',
-    ...ports.flatMap((p) => [
-      `  - port: ${p}`,
-      '    ip: "127.0.0.1"',
-      '    module: ejabberd_c2s',
-      // https://docs.ejabberd.im/admin/configuration/listen-options/#use-proxy-protocol
-      `    use_proxy_protocol: ${proxyProtocol}`,
-      '    starttls_required: true',
-    ]),
+    // https://docs.ejabberd.im/admin/configuration/listen-options/#use-proxy-protocol
     // Direct TLS (XEP-0368): `tls: true` starts TLS at once.
-    ...directTlsPorts.flatMap((p) => [
+    ...[...ports.map((p) => [p, 'starttls_required: true']), ...directTlsPorts.map((p) => [p, 'tls: true'])].flatMap(([p, tls]) => [
       `  - port: ${p}`,
       '    ip: "127.0.0.1"',
       '    module: ejabberd_c2s',
       `    use_proxy_protocol: ${proxyProtocol}`,
-      '    tls: true',
+      `    ${tls}`,
     ]),
     'auth_method: internal',
     `disable_sasl_mechanisms: ${JSON.stringify(disableSasl)}`,

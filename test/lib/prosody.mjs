@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './proxies.mjs';
-import { startProcess, tempDir, waitForPort, readIfExists } from './procs.mjs';
-import { commandFor, currentLine, rootDir } from './lines.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
+import { startProcess, tempDir, waitForPort, readIfExists } from '../../harness/procs.mjs';
+import { commandFor, currentLine, rootDir } from '../../harness/lines.mjs';
 
 const lua = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string for these values
 
@@ -80,7 +80,7 @@ export function prosodyConfig({ name, dir, domains, pki, ports, staticSrv, disab
  * cert, key } for the domains. Returns { servers, stop() }; each server has
  * { name, dir, conf, ports, log(), authenticated(), stop() }. `root`: run
  * Prosody from that chroot (a Debian root with prosody installed, /tmp and
- * this checkout bind-mounted at the same paths: test/lib/lines.mjs useRoot).
+ * this checkout bind-mounted at the same paths: harness/lines.mjs useRoot).
  */
 export async function startProsody({ servers, domains, accounts = [], pki, staticSrv, root, disableSasl, extra, modules }) {
   // root: a Debian tree (e.g. sid, Prosody 13) to run prosody from, with
@@ -94,7 +94,7 @@ export async function startProsody({ servers, domains, accounts = [], pki, stati
   });
   // Register on the first server while it is stopped, then give each other
   // server its own copy of that storage: same accounts, separate servers.
-  // The line's Prosody (test/lib/lines.mjs): the host's, or a Debian root's.
+  // The line's Prosody (harness/lines.mjs): the host's, or a Debian root's.
   const [prosody, prosodyArgs] = root ? ['chroot', [root, 'prosody']] : await commandFor('prosody');
   const [prosodyctl, prosodyctlArgs] = root ? ['chroot', [root, 'prosodyctl']] : await commandFor('prosodyctl');
   for (const a of accounts) {

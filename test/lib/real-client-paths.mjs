@@ -4,18 +4,14 @@
 // where it landed, which SASL mechanism it used, what arrived.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, prepareNginx, prepareHaproxy, startProxy } from './proxies.mjs';
-import { certificatePaths, mapPaths, upstreamResolver } from './e2e.mjs';
-import { parseLog } from './routing-suite.mjs';
-import { waitForPort, waitFor, sleep, readIfExists } from './procs.mjs';
+import { ROOT, parseLog } from '../../harness/proxies.mjs';
+import { startStack } from '../../harness/stack.mjs';
+import { certificatePaths, mapPaths, upstreamResolver, exampleServers } from './e2e.mjs';
+import { waitForPort, waitFor, sleep, readIfExists } from '../../harness/procs.mjs';
 import { startRelay, readCapture, CLIENTS } from './real-clients.mjs';
 
 /** The example servers: their c2s (STARTTLS) and Direct TLS ports. */
-export const SERVERS = [
-  { name: 'server-1', c2s: 5301, directTls: 5311 },
-  { name: 'server-2', c2s: 5302, directTls: 5312 },
-  { name: 'server-3', c2s: 5303, directTls: 5313 },
-];
+export const SERVERS = exampleServers('c2s', 'directTls');
 
 /** Example configs, in the order their paths are tested; a later file's
  * path that an earlier file of the same proxy already has (the Direct TLS
@@ -107,32 +103,24 @@ export function examplePaths() {
 /** Starts one example config in front of the running Prosody servers (its
  * backend ports pointed at theirs). Returns { proxy, serverOf(upstream) }. */
 export async function startExampleProxy(kind, config, prosody, pki) {
-  for (let attempt = 1; ; attempt++) {
-    const prepare = kind === 'nginx' ? prepareNginx : prepareHaproxy;
-    const prepared = await prepare(config, { edit: mapPaths(certificatePaths(pki)) });
-    let text = readFileSync(prepared.conf, 'utf8');
-    const byPort = new Map();
-    SERVERS.forEach((s, i) => {
-      const real = prosody.servers[i].ports;
-      for (const [example, actual] of [[s.c2s, real.c2s], [s.directTls, real.directTls]]) {
-        const moved = prepared.ports.get(example);
-        if (moved) text = text.split(`127.0.0.1:${moved}`).join(`127.0.0.1:${actual}`);
-        byPort.set(actual, s.name);
-      }
-    });
-    writeFileSync(prepared.conf, text);
-    let proxy;
-    try {
-      proxy = await startProxy(prepared);
-      for (const m of text.matchAll(/^\s*(?:listen|bind)\s+127\.0\.0\.1:(\d+)/gm)) await waitForPort(Number(m[1]));
-      await sleep(150);
-      if (proxy.proc.exited) throw new Error(`${kind} exited at start: ${proxy.proc.output}`);
-      return { proxy, serverOf: upstreamResolver(kind, text, byPort) };
-    } catch (e) {
-      await proxy?.stop();
-      if (attempt >= 3 || !/already in use|could not bind|cannot bind|did not start|exited at start/i.test(e.message)) throw e;
-    }
-  }
+  const byPort = new Map();
+  let text;
+  const stack = await startStack({
+    kind, config, edit: mapPaths(certificatePaths(pki)), settleMs: 150,
+    servers: async (real, prepared) => {
+      text = readFileSync(prepared.conf, 'utf8');
+      SERVERS.forEach((s, i) => {
+        const ports = prosody.servers[i].ports;
+        for (const [example, actual] of [[s.c2s, ports.c2s], [s.directTls, ports.directTls]]) {
+          if (real(example)) text = text.split(`127.0.0.1:${real(example)}`).join(`127.0.0.1:${actual}`);
+          byPort.set(actual, s.name);
+        }
+      });
+      writeFileSync(prepared.conf, text);
+      return { stop: async () => {} };
+    },
+  });
+  return { proxy: stack.proxy, serverOf: upstreamResolver(kind, text, byPort) };
 }
 
 /** SASL per Prosody session, from test/prosody/mod_log_sasl.lua's lines. */

@@ -15,9 +15,9 @@ import net from 'node:net';
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './proxies.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
 import { startClients, xmppjsVersion } from './xmpp-clients.mjs';
-import { tempDir, sleep } from './procs.mjs';
+import { tempDir, sleep, onLines } from '../../harness/procs.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-slixmpp and python3-aioxmpp live
 
@@ -114,20 +114,13 @@ function lineProcess(cmd, args, ids, { prefixSend }) {
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
   const check = () => { if (ids.every((id) => state[id].ok || state[id].error)) resolveReady(state); };
-  let buffered = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    buffered += d;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      const [kind, id, ...rest] = line.split(' ');
-      if (!state[id]) continue;
-      if (kind === 'READY') { state[id].ok = true; state[id].jid = rest[0]; } else if (kind === 'FAIL') state[id].error = rest.join(' ');
-      else if (kind === 'RECV') state[id].received.push(rest.slice(1).join(' '));
-      check();
-    }
+  child.stdout.on('data', (d) => { out += d; });
+  onLines(child.stdout, (line) => {
+    const [kind, id, ...rest] = line.split(' ');
+    if (!state[id]) return;
+    if (kind === 'READY') { state[id].ok = true; state[id].jid = rest[0]; } else if (kind === 'FAIL') state[id].error = rest.join(' ');
+    else if (kind === 'RECV') state[id].received.push(rest.slice(1).join(' '));
+    check();
   });
   child.stderr.on('data', (d) => { err += d; if (err.length > 4e6) err = err.slice(-2e6); });
   child.stdin.on('error', () => {});

@@ -2,33 +2,14 @@
 // the host or in containers): the shared vectors end to end, bytes unchanged,
 // one account's devices on one backend, accounts spread, tenants together,
 // non-XMPP forwarded at once, logs free of errors.
-import { loadVectors } from './vectors.mjs';
-import { startBackends, exchange } from './backends.mjs';
-import { waitFor } from './procs.mjs';
+import { loadVectors } from '../../harness/vectors.mjs';
+import { parseLog, ERROR_PATTERNS } from '../../harness/proxies.mjs';
+import { exchange } from '../../harness/backends.mjs';
+import { startStack, recordingBackends } from '../../harness/stack.mjs';
+import { waitFor, addressPool } from '../../harness/procs.mjs';
 
 const C2S = [5301, 5302, 5303];
 const S2S = [5401, 5402, 5403];
-
-/** One log line per finished session, as { client, key, route_by, from, to }. */
-export function parseLog(kind, text) {
-  const entries = new Map();
-  for (const line of text.split('\n')) {
-    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?)(?: stream=(\S*))? (?:upstream|backend)=/.exec(line);
-    if (!m) continue;
-    const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
-    entries.set(m[1], {
-      client: m[1], key: value(m[2]), route_by: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
-      stream: m[6] === '-' ? '' : m[6],
-    });
-  }
-  return entries;
-}
-
-/** What a proxy's error output may not contain after a run. */
-export const ERROR_PATTERNS = {
-  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/],
-  haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
-};
 
 async function inBatches(items, size, fn) {
   const out = [];
@@ -44,26 +25,12 @@ async function inBatches(items, size, fn) {
  */
 export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForwards = true }) {
   t.test(`${kind}: routing end to end`, async (t) => {
-    // A port found free can be taken before the backend listens on it (other
-    // programs share the machine): then the config is written again with
-    // other ports, three times at most.
-    let prepared;
-    let backends;
-    for (let attempt = 1; !backends; attempt++) {
-      prepared = await prepare();
-      try {
-        backends = await startBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'],
-          [...C2S, ...S2S].map((p) => prepared.ports.get(p)));
-      } catch (e) {
-        if (e.code !== 'EADDRINUSE' || attempt === 3) throw e;
-      }
-    }
-    t.teardown(() => Promise.all(backends.map((b) => b.close())));
-    const proxy = await start(prepared);
-    t.teardown(() => proxy.stop());
+    // The backends first: a health check that finds nothing marks a server down.
+    const stack = await startStack({ kind, prepare, start, servers: recordingBackends(['c2s-1', 'c2s-2', 'c2s-3', 's2s-1', 's2s-2', 's2s-3'], [...C2S, ...S2S]) });
+    t.teardown(() => stack.stop());
+    const { proxy, servers: { backends } } = stack;
     const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
-    let nextSource = 2;
-    const source = () => `127.0.${Math.floor(nextSource / 250)}.${(nextSource++ % 250) + 2}`;
+    const source = addressPool(0, 2);
 
     async function send(listener, bytes, options = {}) {
       const localAddress = options.localAddress ?? source();
@@ -85,7 +52,7 @@ export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForward
         if (!t.ok(r.backend, `${v.name}: reached a backend`)) continue;
         const entry = await logEntry(r.client);
         const want = { ...v.expect, key: v.expect.key === '$addr' ? r.localAddress : v.expect.key };
-        t.same({ key: entry.key, route_by: entry.route_by, from: entry.from, to: entry.to }, want, `${v.name} (${v.ref})`);
+        t.same({ key: entry.key, routeBy: entry.routeBy, from: entry.from, to: entry.to }, want, `${v.name} (${v.ref})`);
         t.ok(byName[r.backend].bytes(r.id).equals(v.bytes), `${v.name}: bytes reached the backend unchanged`);
       }
     });
@@ -154,11 +121,11 @@ export function routingSuite(t, { kind, prepare, start, delayMs, cutShortForward
       const entry = await logEntry(r.client);
       if (cutShortForwards) {
         t.ok(r.backend, 'reached a backend');
-        t.same([entry.route_by, entry.key, entry.stream], ['addr', r.localAddress, 'incomplete']);
+        t.same([entry.routeBy, entry.key, entry.stream], ['addr', r.localAddress, 'incomplete']);
         t.ok(r.backend && byName[r.backend].bytes(r.id).equals(header), 'the bytes it sent reached the backend unchanged');
       } else {
         t.equal(r.backend, null, 'closed by preread_timeout without reaching a backend');
-        t.equal(entry.route_by, '', 'never routed');
+        t.equal(entry.routeBy, '', 'never routed');
       }
     });
 

@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './proxies.mjs';
+import { ROOT } from '../../harness/proxies.mjs';
 
 export function xmppjsVersion() {
   try {

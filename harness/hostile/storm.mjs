@@ -4,14 +4,15 @@
 // until it is back (no backoff, no jitter: the worst case). Measured: how
 // long until all are back, how many attempts that took, where they landed,
 // and whether anyone else noticed.
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader, percentile } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
+import { percentile } from '../args.mjs';
 import { treeRss, treeCpuMs } from '../proc-stats.mjs';
-import { sleep, waitFor } from '../procs.mjs';
+import { sleep, waitFor, addressPool, inParallel } from '../procs.mjs';
 import { POOL } from './common.mjs';
 
 export async function reconnectStorm(kind, { clients = 600, restart = 1, downMs = 1000, retryMs = 200, giveUpMs = 60000 } = {}) {
-  const stack = await startStack(kind);
+  const stack = await startEchoStack(kind);
   const tally = newTally();
   const result = { kind, clients, restart, downMs };
   try {

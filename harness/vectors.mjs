@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 export const ADDRESS_PLACEHOLDER = '$addr';
 
-const DIR = new URL('../vectors/', import.meta.url);
+const DIR = new URL('../test/vectors/', import.meta.url);
 
 /** The files of each set, under test/vectors/. */
 const SETS = {
@@ -35,8 +35,8 @@ export function parseFixture(text, file) {
       cases.push(current);
     } else if (current && /^- [a-z ]+: /.test(line)) {
       const [, k, value] = /^- ([a-z ]+): (.*)$/.exec(line);
-      const key = k.replace(/ /g, '_');
-      current[key] = key === 'decided_at' ? Number(value) : value;
+      const key = k.replace(/ ([a-z])/g, (_, c) => c.toUpperCase());
+      current[key] = key === 'decidedAt' ? Number(value) : value;
     } else if (current && /^```(input|hex|route)$/.test(line)) {
       const kind = line.slice(3);
       const body = [];
@@ -49,7 +49,7 @@ export function parseFixture(text, file) {
       } else {
         current.expect = {};
         for (const entry of body) {
-          const m = /^([a-z_]+):(?: (.*))?$/.exec(entry);
+          const m = /^([a-zA-Z]+):(?: (.*))?$/.exec(entry);
           if (!m) fail(n, `not a route line: ${entry}`);
           current.expect[m[1]] = unescape(m[2] ?? '', (why) => fail(n, why)).toString('utf8');
         }
@@ -115,7 +115,7 @@ export function expected(v, address) {
   const bytes = (s) => byteString(Buffer.from(s, 'utf8'));
   return {
     key: e.key === ADDRESS_PLACEHOLDER ? address : bytes(e.key),
-    route_by: e.route_by,
+    routeBy: e.routeBy,
     from: bytes(e.from),
     to: bytes(e.to),
   };

@@ -21,7 +21,7 @@ export const GENERATIONS = {
   sid: { debian: 'unstable', nginx: '1.30', njs: '1.0', haproxy: '3.2', lua: '5.4' },
 };
 
-/** HAProxy 3.4, built from ../shared/vendor (test/lib/lines.mjs) into an
+/** HAProxy 3.4, built from ../shared/vendor (harness/lines.mjs) into an
  * image with the official haproxy image's layout (docker/haproxy-3.4.Dockerfile). */
 export const HAPROXY_34 = { base: 'trixie', haproxy: '3.4', lua: '5.4' };
 
@@ -191,7 +191,7 @@ async function imageExists(name) {
 }
 
 /** debian:<generation>-slim, made from the cached minbase root (debootstrap
- * once, test/lib/lines.mjs ensureBase) when missing. Named as the
+ * once, harness/lines.mjs ensureBase) when missing. Named as the
  * official images, so the same Dockerfiles build here and on users' machines
  * (where Docker pulls the official ones). */
 async function ensureBaseImage(generation, log) {
@@ -232,7 +232,7 @@ export async function buildImage(what, generation, log) {
 }
 
 /** jidroute-haproxy:3.4: HAProxy 3.4.0 built from the vendored source (the
- * cached build, test/lib/lines.mjs) in the official image's layout. The
+ * cached build, harness/lines.mjs) in the official image's layout. The
  * build context is a temporary folder: the binary lives outside the
  * repository. */
 export async function buildHaproxy34Image(log) {

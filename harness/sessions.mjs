@@ -1,7 +1,7 @@
 // Long-lived sessions with every byte checked both ways, for the hostile-
-// client, reload and fault scenarios. An echo backend greets each connection
-// with "<name> <id>\n" and sends back every byte it receives, keeping a
-// SHA-256 of what came; a session client sends its stream header and then
+// client, reload and fault scenarios. An echo backend (harness/backends.mjs)
+// greets each connection with "<name> <id>\n" and sends back every byte it
+// receives, keeping a SHA-256 of what came; a session client sends its stream header and then
 // random bytes, and checks that what comes back is the greeting and then
 // exactly what it sent, in order; at the end both hashes are compared.
 import net from 'node:net';
@@ -14,68 +14,6 @@ export function newTally() {
 
 function note(tally, problem) {
   if (tally && tally.problems.length < 20) tally.problems.push(problem);
-}
-
-/**
- * An echo backend on 127.0.0.1:port. mode: 'echo' (default), or 'hang'
- * (accepts, then neither greets nor reads). refuse() stops listening and
- * keeps the sessions; die() stops listening and resets every session;
- * listen() starts again (same name, ids go on).
- */
-export async function startEchoBackend(name, port, { mode = 'echo' } = {}) {
-  const backend = { name, port, mode, connections: [], sockets: new Set(), server: null };
-  const onConnection = (socket) => {
-    const record = { id: backend.connections.length, received: 0, hash: createHash('sha256'), head: [], headBytes: 0, sent: 0, ended: false, closed: false, at: Date.now() };
-    backend.connections.push(record);
-    backend.sockets.add(socket);
-    socket.on('close', () => { record.closed = true; backend.sockets.delete(socket); });
-    socket.on('error', () => {});
-    if (backend.mode === 'hang') {
-      // A server that accepted and went quiet: it reads nothing, so the
-      // kernel's buffers fill and the client's writes stall.
-      socket.pause();
-      return;
-    }
-    socket.setNoDelay(true);
-    const greeting = `${name} ${record.id}\n`;
-    socket.write(greeting);
-    record.sent += greeting.length;
-    socket.on('data', (d) => {
-      record.received += d.length;
-      record.hash.update(d);
-      if (record.headBytes < 1024) { record.head.push(d); record.headBytes += d.length; }
-      socket.write(d);
-      record.sent += d.length;
-    });
-    socket.on('end', () => { record.ended = true; socket.end(); });
-  };
-  backend.listen = () => new Promise((resolve, reject) => {
-    backend.server = net.createServer({ noDelay: true }, onConnection);
-    backend.server.once('error', reject);
-    backend.server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => resolve(backend));
-  });
-  // close() stops listening at once (new connections are refused) but calls
-  // back only when the last session has ended: do not wait for that.
-  backend.refuse = async () => {
-    if (!backend.server) return;
-    const s = backend.server;
-    backend.server = null;
-    s.close();
-    s.on('error', () => {});
-  };
-  backend.die = async () => {
-    await backend.refuse();
-    for (const socket of backend.sockets) socket.resetAndDestroy();
-  };
-  backend.close = backend.die;
-  backend.live = () => backend.sockets.size;
-  backend.head = (id) => Buffer.concat(backend.connections[id].head);
-  await backend.listen();
-  return backend;
-}
-
-export async function startEchoBackends(names, ports) {
-  return Promise.all(names.map((n, i) => startEchoBackend(n, ports[i])));
 }
 
 /**
@@ -249,34 +187,4 @@ export function verifySession(s, backendsByName, tally) {
 export function clientHeader(from, to = 'example.com') {
   const f = from === undefined ? '' : ` from='${from}'`;
   return Buffer.from(`<?xml version='1.0'?><stream:stream${f} to='${to}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
-}
-
-/** Distinct source addresses in 127.<pool>.0.0/16 (one per client, so that
- * per-address limits count what a test means them to count). */
-export function addressPool(pool) {
-  let n = 0;
-  return () => {
-    const i = n++;
-    return `127.${pool}.${Math.floor(i / 254) % 256}.${(i % 254) + 1}`;
-  };
-}
-
-export function percentile(values, p) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Runs fn over items with at most `width` at a time. */
-export async function inParallel(items, width, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
 }

@@ -5,10 +5,10 @@
 // byte of every junk and oversized connection echoed back unchanged.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
 import { treeRss, treeCpuMs, watchRss } from '../proc-stats.mjs';
-import { sleep } from '../procs.mjs';
+import { sleep, addressPool, inParallel } from '../procs.mjs';
 import { POOL, probeHomes, legitLoad, latencyFigures, accessLog } from './common.mjs';
 
 /** Bytes that are not XML from the first byte on (routed at once). */
@@ -61,7 +61,7 @@ export async function floods(kind, {
   silent = 600, junkCount = 1000, junkWidth = 100, oversizedCount = 600, oversizedWidth = 50,
   addresses = 60, legit = 60, dribbles = 40, dribbleBytes = 8000, rounds = 1, edit,
 } = {}) {
-  const stack = await startStack(kind, { edit });
+  const stack = await startEchoStack(kind, { edit });
   const tally = newTally();
   const result = { kind, silent, junk: junkCount, oversized: oversizedCount, addresses, dribbles, dribbleBytes, rounds };
   try {
@@ -139,21 +139,19 @@ export async function floods(kind, {
     const dribbled = await inParallel(Array.from({ length: dribbles }, (_, i) => i), 10, () => dribble(stack.port, dribbleHeader, from()));
     const dribbleCpuMs = treeCpuMs(stack.pid) - cpu;
     cpu = treeCpuMs(stack.pid);
-    const wholeSessions = await inParallel(Array.from({ length: dribbles }, (_, i) => i), 10, async () => {
-      const s = await openSession(stack.port, dribbleHeader, { localAddress: from(), tally });
+    // `dribbles` sessions that send `header` whole, checked both ways.
+    const wholeHeaders = (header) => inParallel(Array.from({ length: dribbles }, (_, i) => i), 10, async () => {
+      const s = await openSession(stack.port, header, { localAddress: from(), tally });
       if (s.backend) { await s.drained(); await s.close(); verifySession(s, stack.byName, tally); }
       return s;
     });
+    const wholeSessions = await wholeHeaders(dribbleHeader);
     const wholeCpuMs = treeCpuMs(stack.pid) - cpu;
     // The same length of header whose localpart is all non-ASCII letters:
     // each is case-mapped, the dearest thing the module does per byte.
     const nonAsciiHeader = Buffer.from(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' from='${'\u00c9'.repeat(Math.max(1, Math.floor((dribbleBytes - 140) / 2)))}@example.com'>`);
     cpu = treeCpuMs(stack.pid);
-    const nonAscii = await inParallel(Array.from({ length: dribbles }, (_, i) => i), 10, async () => {
-      const s = await openSession(stack.port, nonAsciiHeader, { localAddress: from(), tally });
-      if (s.backend) { await s.drained(); await s.close(); verifySession(s, stack.byName, tally); }
-      return s;
-    });
+    const nonAscii = await wholeHeaders(nonAsciiHeader);
     const nonAsciiCpuMs = treeCpuMs(stack.pid) - cpu;
     const dribbleIntact = dribbled.filter((b) => b && b.equals(dribbleHeader)).length;
 

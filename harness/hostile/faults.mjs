@@ -5,9 +5,9 @@
 // Measured: when the victim's accounts went elsewhere, where, whether any
 // other account moved, what the victim's live clients saw, and when the
 // accounts came back.
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
-import { sleep } from '../procs.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
+import { sleep, addressPool, inParallel } from '../procs.mjs';
 import { POOL, probeHomes } from './common.mjs';
 
 const FAULTS = {
@@ -18,11 +18,11 @@ const FAULTS = {
 const RECOVER = {
   async die(b) { await b.listen(); },
   async refuse(b) { await b.listen(); },
-  async hang(b) { b.mode = 'echo'; },
+  async hang(b) { b.mode = 'greet'; },
 };
 
 export async function backendFaults(kind, { faults = ['die', 'refuse', 'hang'], accounts = 60, faultMs = { die: 7000, refuse: 7000, hang: 17000 }, recoverWithinMs = 30000, probeGapMs = 150 } = {}) {
-  const stack = await startStack(kind);
+  const stack = await startEchoStack(kind);
   const tally = newTally();
   const result = { kind, faults: [] };
   const all = Array.from({ length: accounts }, (_, i) => `acct${i}@example.com`);

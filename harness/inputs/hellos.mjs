@@ -2,7 +2,7 @@
 // test/vectors/tls-hello.md, and mutations that keep enough of the structure to
 // reach deep into core/tls-hello.ts (a random byte rarely does: most land in
 // the random or a key share). Everything here is bytes (Buffer).
-import { loadVectors } from './vectors.mjs';
+import { loadVectors } from '../vectors.mjs';
 
 export function helloVectors() {
   return loadVectors('tls-hellos');

@@ -1,5 +1,5 @@
-// Real processes on loopback for the integration tests: free ports, start,
-// wait, stop by PID (never by name).
+// Real processes on loopback for the tests and the benchmarks: free ports and
+// source addresses, start, wait, stop by PID (never by name).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { mkdtempSync, readFileSync, existsSync, openSync, closeSync } from 'node:fs';
@@ -47,6 +47,48 @@ export async function freePort() {
   throw new Error('no free port found below the ephemeral range');
 }
 
+/**
+ * Runs `start` (which chooses its ports anew each time) again when it failed
+ * on a port clash, three times at most: a port freePort() found free is bound
+ * only later (by a proxy, a backend, a server), and any connection's source
+ * port or another program on the machine can take it first.
+ */
+const PORT_CLASH = /EADDRINUSE|already in use|could not bind|cannot bind|did not listen|did not start|nothing listens|exited at start/i;
+export async function retryOnPortClash(start, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(attempt);
+    } catch (e) {
+      if (attempt >= attempts || !(e?.code === 'EADDRINUSE' || PORT_CLASH.test(String(e?.message)))) throw e;
+    }
+  }
+}
+
+/** Distinct loopback source addresses in 127.<block>.0.0/16, from the
+ * `skip`+1th on (one per client, so that per-address limits count what a test
+ * means them to count, and the proxy's log tells the clients apart). */
+export function addressPool(block = 0, skip = 0) {
+  let i = skip;
+  return () => {
+    const n = i++;
+    return `127.${block}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+  };
+}
+
+/** Runs fn over items with at most `width` at a time. */
+export async function inParallel(items, width, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
+}
+
 export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 10000 } = {}) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -84,6 +126,19 @@ export function startProcess(command, args, { outputFile, ...options } = {}) {
     clearTimeout(timer);
   };
   return proc;
+}
+
+/** Calls `fn` with every whole line `stream` (a child's stdout) emits. */
+export function onLines(stream, fn) {
+  let pending = '';
+  stream.on('data', (d) => {
+    pending += d;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      fn(line);
+    }
+  });
 }
 
 /** Polls until `read()` returns something truthy. */

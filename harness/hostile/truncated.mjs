@@ -6,10 +6,10 @@
 // still pending. This is the load that crashed nginx's worker under
 // `js_engine qjs` (repro/quickjs-timer-abort) and what shows whether the
 // worker's memory levels off: its RSS is taken after every round.
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, clientHeader } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
 import { treeRss } from '../proc-stats.mjs';
-import { sleep } from '../procs.mjs';
+import { sleep, addressPool } from '../procs.mjs';
 import { POOL } from './common.mjs';
 
 /** RSS of the proxy's workers (every process under the master), in KiB. */
@@ -18,7 +18,7 @@ export function workerRssKiB(stack) {
 }
 
 export async function truncatedRounds(kind, { rounds = 4, count = 300, bytes = 100, closeAfterMs = 1000, edit } = {}) {
-  const stack = await startStack(kind, { edit });
+  const stack = await startEchoStack(kind, { edit });
   const tally = newTally();
   const header = clientHeader('trunc@example.com/x').subarray(0, bytes);
   const result = { kind, rounds: [], count, bytes, closeAfterMs, workerRssBeforeKiB: workerRssKiB(stack) };

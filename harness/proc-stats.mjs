@@ -1,5 +1,6 @@
-// Memory and CPU of a proxy and every process under it (nginx's master and
-// workers, HAProxy's master and worker), from /proc: what a flood costs it.
+// Memory and CPU of a process and every process under it (nginx's master
+// and workers, HAProxy's master and worker), from /proc: what a flood or a
+// benchmark's load costs a proxy.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -31,18 +32,28 @@ export function processTree(pid) {
   return out;
 }
 
-function rssKiB(pid) {
+/** Resident memory of `pid` in KiB (NaN once it is gone). */
+export function rssKiB(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
   } catch {
-    return 0;
+    return NaN;
   }
+}
+
+/** The process ids whose parent is `pid`. */
+export function childrenOf(pid) {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    if (kids.length) return kids;
+  } catch { /* no such file: the kernel does not keep the list */ }
+  return processTree(pid).filter((p) => p !== pid && stat(p)?.ppid === pid);
 }
 
 /** Resident memory of the tree, in KiB, and per process. */
 export function treeRss(pid) {
-  const per = processTree(pid).map((p) => ({ pid: p, rssKiB: rssKiB(p) }));
+  const per = processTree(pid).map((p) => ({ pid: p, rssKiB: rssKiB(p) || 0 }));
   return { totalKiB: per.reduce((a, b) => a + b.rssKiB, 0), per };
 }
 

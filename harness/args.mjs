@@ -1,4 +1,9 @@
-// --name value / --name=value / --flag command-line options with defaults.
+// Command-line options of the benchmarks (--name value, --name=value, --flag,
+// --no-flag; numbers where the default is one) and the figures of a run:
+// median, percentile, and the files they are written to.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ROOT } from './proxies.mjs';
 export function parseArgs(argv, defaults) {
   const out = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
@@ -30,7 +35,20 @@ export function median(values) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-export function percentile(sorted, p) {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))];
+/** The value below which `p` per cent of `values` (any order) lie. */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Writes `files` ({ ext: text or object (as JSON) }) as <out>/<name>.<ext>,
+ * `out` relative to the checkout; returns what was written, for the log. */
+export function writeResults(out, name, files) {
+  const dir = resolve(ROOT, out);
+  mkdirSync(dir, { recursive: true });
+  for (const [ext, content] of Object.entries(files)) {
+    writeFileSync(join(dir, `${name}.${ext}`), typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
+  }
+  return `${out}/${name}.{${Object.keys(files).join(',')}}`;
 }

@@ -7,17 +7,18 @@
 // later only; with njs 0.7 (Debian 12), or with the header timeout off
 // (headerTimeout: '0'), nginx's preread_timeout (10 s) closes it instead and
 // nothing is forwarded (see README, "Slow or silent clients").
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, percentile } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally } from '../sessions.mjs';
+import { percentile } from '../args.mjs';
 import { treeRss, treeCpuMs, watchRss } from '../proc-stats.mjs';
-import { sleep, waitFor } from '../procs.mjs';
+import { sleep, waitFor, addressPool } from '../procs.mjs';
 import { POOL, probeHomes, legitLoad, latencyFigures, accessLog } from './common.mjs';
 
 const SLOW_HEADER = Buffer.from("<?xml version='1.0'?><stream:stream from='slow@example.com' to='example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
 
 export async function slowClients(kind, { slow = 500, everyMs = 2000, bytesEach = 8, legit = 100, legitGapMs = 25, accounts = 60, headerTimeout } = {}) {
   const edit = headerTimeout === undefined ? undefined : (t) => t.replace(/js_var \$xmpp_header_timeout [^;]*;/, `js_var $xmpp_header_timeout ${headerTimeout};`);
-  const stack = await startStack(kind, { edit });
+  const stack = await startEchoStack(kind, { edit });
   const tally = newTally();
   const result = { kind, slow, everyMs, bytesEach, headerTimeout: headerTimeout ?? 'as in the example' };
   try {

@@ -1,8 +1,9 @@
 // What the hostile-client scenarios share: legitimate sessions (their own
 // source addresses, accounts whose backend is known beforehand), latency
 // figures, and the proxy's access log read back.
-import { openSession, verifySession, clientHeader, addressPool, percentile, inParallel } from '../sessions.mjs';
-import { sleep } from '../procs.mjs';
+import { openSession, verifySession, clientHeader } from '../sessions.mjs';
+import { percentile } from '../args.mjs';
+import { sleep, addressPool, inParallel } from '../procs.mjs';
 
 /** Source address pools (127.<pool>.0.0/16), one per kind of client. */
 export const POOL = { legit: 1, slow: 2, flood: 3, attacker: 4, probe: 5, live: 6, storm: 7, fresh: 8 };

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
 import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
 
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(new URL('..', import.meta.url).pathname);
 export const INSTALL_DIR = '/usr/local/lib/jidroute/';
 
 /** A free port for every port the config names (listen/bind and
@@ -58,7 +58,7 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
 }
 
 /** Starts a prepared proxy and waits for its first listener. The proxy is
- * the one of the line JIDROUTE_LINE names (test/lib/lines.mjs: the host's,
+ * the one of the line JIDROUTE_LINE names (harness/lines.mjs: the host's,
  * one from a Debian root with this checkout and /tmp mounted at the same
  * paths, or HAProxy 3.4 built from source); JIDROUTE_CHROOT=DIR runs it
  * from a root of one's own. */
@@ -86,6 +86,27 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
 }
 
 export { sleep };
+
+/** One log line per finished session, as { client, key, routeBy, from, to }. */
+export function parseLog(kind, text) {
+  const entries = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) \[[^\]]*\] key=(.*?) by=(\S*) from=(.*?) to=(.*?)(?: stream=(\S*))? (?:upstream|backend)=/.exec(line);
+    if (!m) continue;
+    const value = (s) => (kind === 'haproxy' ? Buffer.from(s, 'hex').toString('utf8') : s);
+    entries.set(m[1], {
+      client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]),
+      stream: m[6] === '-' ? '' : m[6],
+    });
+  }
+  return entries;
+}
+
+/** What a proxy's error output may not contain after a run. */
+export const ERROR_PATTERNS = {
+  nginx: [/js exception/i, /\[alert\]/, /\[emerg\]/, /\[crit\]/, /jidroute:/, /pending events/],
+  haproxy: [/\[ALERT\]/, /lua.*error/i, /jidroute:/, /runtime error/i],
+};
 
 /** Whether the njs that nginx runs here (the host's, or JIDROUTE_CHROOT's)
  * acts on done() from a timer: from njs 0.8 (see njs/jidroute.ts). */

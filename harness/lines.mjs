@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { debianMirrors, run } from './docker.mjs';
 import { sleep } from './procs.mjs';
 
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(new URL('..', import.meta.url).pathname);
 export const CACHE = process.env.JIDROUTE_CACHE || '/var/cache/jidroute';
 /** The vendored sources: beside the checkout, as CI lays them out (for a git
  * worktree: beside its main checkout). */
@@ -128,7 +128,7 @@ export function rootReady(suite) {
 /**
  * The minbase root of `suite` (bookworm, trixie, sid) under CACHE/roots,
  * made once by debootstrap and then only copied: the release lines' roots
- * and the Docker base images (debian:<suite>-slim, test/lib/docker.mjs) start
+ * and the Docker base images (debian:<suite>-slim, harness/docker.mjs) start
  * from it, so a cold machine runs debootstrap once a suite. Returns its path.
  */
 export async function ensureBase(suite, log = (s) => console.error(`# lines: ${s}`)) {

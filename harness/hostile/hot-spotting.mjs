@@ -3,8 +3,9 @@
 // pile connections onto it. Measured: how many connections the attacker gets
 // onto its target, with the per-address limit of the example configs and
 // without it (removed by an edit), and what legitimate clients see meanwhile.
-import { startStack, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
+import { startEchoStack, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
+import { addressPool, inParallel } from '../procs.mjs';
 import { treeRss } from '../proc-stats.mjs';
 import { POOL, probeHomes, legitLoad, latencyFigures } from './common.mjs';
 
@@ -17,7 +18,7 @@ export function withoutLimit(kind) {
 }
 
 export async function hotSpotting(kind, { addresses = 2, perAddress = 250, hashesWanted = 30, legit = 60, limit = true, target = 'c2s-2' } = {}) {
-  const stack = await startStack(kind, { edit: limit ? undefined : withoutLimit(kind) });
+  const stack = await startEchoStack(kind, { edit: limit ? undefined : withoutLimit(kind) });
   const tally = newTally();
   const result = { kind, limit: limit ? 'as in the example (100 per address)' : 'removed', addresses, perAddress };
   try {

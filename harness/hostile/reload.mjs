@@ -4,14 +4,14 @@
 // more unchanged. No live session may be dropped or lose a byte; new sessions
 // follow the new config; adding one backend to N moves about 1/(N+1) of the
 // accounts, all of them to the new backend.
-import { startStack, addBackendAndReload, reload, proxyErrors } from '../stack.mjs';
-import { openSession, verifySession, addressPool, newTally, inParallel, clientHeader } from '../sessions.mjs';
+import { startEchoStack, addBackendAndReload, reload, proxyErrors } from '../stack.mjs';
+import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
 import { treeRss, processTree } from '../proc-stats.mjs';
-import { sleep } from '../procs.mjs';
+import { sleep, addressPool, inParallel } from '../procs.mjs';
 import { POOL, probeHomes, latencyFigures } from './common.mjs';
 
 export async function reloadUnderLoad(kind, { live = 1000, arrivalGapMs = 20, reloads = 2, settleMs = 1000 } = {}) {
-  const stack = await startStack(kind);
+  const stack = await startEchoStack(kind);
   const tally = newTally();
   const result = { kind, live, reloads };
   const accounts = Array.from({ length: live }, (_, i) => `acct${i}@example.com`);

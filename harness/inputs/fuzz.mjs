@@ -4,13 +4,11 @@
 // the Lua build (a plain lua5.3/lua5.4 fed many inputs per process) compared
 // on every input. Used by test/fuzz-core.test.mjs (seconds) and
 // bench/attack/fuzz.mjs (millions of inputs).
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { core } from './core.mjs';
-import { loadVectors } from './vectors.mjs';
+import { core } from '../core.mjs';
+import { loadVectors } from '../vectors.mjs';
 import { random, randomHeader, mutate, randomCuts } from './generate.mjs';
 import { helloVectors, mutateHello } from './hellos.mjs';
-import { ROOT } from './proxies.mjs';
+import { routeJs, answerLine, startLua } from '../builds.mjs';
 
 const ROUTE_BY = new Set(['from', 'to', 'sni', 'addr']);
 const STREAMS = new Set(['client', 'server', 'component', 'not-xml', 'restricted-xml', 'malformed', 'too-long',
@@ -18,8 +16,6 @@ const STREAMS = new Set(['client', 'server', 'component', 'not-xml', 'restricted
 const SPECIAL = [0x3c, 0x3e, 0x27, 0x22, 0x26, 0x3b, 0x3d, 0x20, 0x40, 0x2f, 0x3a, 0x00, 0x80, 0xc3, 0xef, 0xff, 0x23, 0x78, 0x0a, 0x3f, 0x21];
 const ADDRESSES = ['127.0.0.7', '::1', '2001:db8::7', '10.1.2.3'];
 const LIMITS = [undefined, undefined, undefined, '256', '300', '1024', '8192', '65536', '99999999', 'x', ''];
-
-const hex = (s) => Buffer.from(s, 'latin1').toString('hex');
 
 // ---------------------------------------------------------------- inputs
 
@@ -85,7 +81,7 @@ export function* fuzzCases({ seed, values = 255, everyUpTo = 1200, sample = 1, g
     const limit = rng.chance(0.2) ? rng.pick(LIMITS) : undefined;
     yield { family, bytes, policy: rng.chance(0.5) ? 'bare' : 'domain', limit, address: pickAddress(), cuts: cutsFor(bytes.length) };
   }
-  // TLS ClientHellos mutated where their structure is (test/lib/hellos.mjs).
+  // TLS ClientHellos mutated where their structure is (harness/inputs/hellos.mjs).
   for (let i = 0; i < hellos; i++) {
     let bytes = rng.pick(tlsHellos).bytes;
     for (let k = 1 + rng.int(3); k > 0; k--) bytes = mutateHello(rng, bytes);
@@ -129,22 +125,12 @@ export function pathologicalHeader(rng, i) {
   return Buffer.from(shapes[i % shapes.length](), 'utf8');
 }
 
-// ---------------------------------------------------------------- JavaScript
-
-function routeJs(bytes, c) {
-  const router = core.newRouter(c.policy, c.limit);
-  let decided = false;
-  for (const cut of c.cuts) if (core.feedRouter(router, bytes.substring(0, cut))) { decided = true; break; }
-  if (!decided) core.feedRouter(router, bytes);
-  return core.currentRoute(router, c.address);
-}
-
-const line = (r) => [hex(r.key), r.routeBy, hex(r.from), hex(r.to), r.stream].join('\t');
+// ---------------------------------------------------------------- properties
 
 /** What is wrong with a route (an empty list when nothing is). */
 export function checkRoute(r, c) {
   const problems = [];
-  if (!ROUTE_BY.has(r.routeBy)) problems.push(`route_by ${JSON.stringify(r.routeBy)}`);
+  if (!ROUTE_BY.has(r.routeBy)) problems.push(`routeBy ${JSON.stringify(r.routeBy)}`);
   if (!STREAMS.has(r.stream)) problems.push(`stream ${JSON.stringify(r.stream)}`);
   if (r.routeBy === 'addr') {
     if (r.key !== c.address) problems.push('routed by address but the key is not the address');
@@ -176,60 +162,6 @@ export function checkRoute(r, c) {
 function isUtf8(byteString) {
   const b = Buffer.from(byteString, 'latin1');
   return Buffer.from(b.toString('utf8'), 'utf8').equals(b);
-}
-
-// ---------------------------------------------------------------- Lua
-
-/** One Lua interpreter running the Lua build, answering batches of inputs. */
-export function startLua(interpreter) {
-  const child = spawn(interpreter, [join(ROOT, 'test/lua/fuzz-route.lua'), join(ROOT, 'dist/jidroute.lua')], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  let pending = null;
-  let text = '';
-  child.stdout.setEncoding('latin1');
-  let lines = 0;
-  child.stdout.on('data', (d) => {
-    for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) lines++;
-    text += d;
-    if (pending && lines >= pending.count) {
-      const answers = text.replace(/\n$/, '').split('\n');
-      text = '';
-      lines = 0;
-      const p = pending;
-      pending = null;
-      p.resolve(answers);
-    }
-  });
-  const exited = new Promise((resolve) => child.on('exit', (code) => {
-    if (pending) pending.reject(new Error(`${interpreter} exited (${code}): ${stderr}`));
-    resolve(code);
-  }));
-  child.stdin.on('error', () => {});
-  return {
-    interpreter,
-    pid: child.pid,
-    /** Answers for `cases`, in order. */
-    run(cases) {
-      return new Promise((resolve, reject) => {
-        pending = { count: cases.length, resolve, reject };
-        const parts = [];
-        for (const c of cases) {
-          parts.push(Buffer.from(`${c.policy ?? ''}\t${c.address}\t${c.limit ?? ''}\t${c.bytes.length}\t${c.cuts.join(',')}\n`, 'latin1'), c.bytes);
-        }
-        parts.push(Buffer.from('\n'));
-        child.stdin.write(Buffer.concat(parts));
-      });
-    },
-    async stop() {
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 // ---------------------------------------------------------------- a run
@@ -304,7 +236,7 @@ export async function fuzzRun({ cases, interpreters = ['lua5.4'], batchSize = 40
         const s = process.hrtime.bigint();
         let r;
         try {
-          r = routeJs(bytes, c);
+          r = routeJs(c, bytes);
         } catch (e) {
           stats.exceptions++;
           fail('exception', c, String((e && e.stack) || e));
@@ -323,20 +255,19 @@ export async function fuzzRun({ cases, interpreters = ['lua5.4'], batchSize = 40
         stats.families[c.family] = (stats.families[c.family] || 0) + 1;
         const r = js[i];
         const a = answers[i];
-        if (a.startsWith('ERR\t')) { stats.luaErrors++; fail('lua error', c, a); continue; }
-        const fields = a.split('\t');
-        if (c.bytes.length >= MIN_TIMED_LENGTH) worstLua.offer(Number(fields[5]) * 1000 / c.bytes.length, { c, interpreter: lua.interpreter });
+        if (a.error) { stats.luaErrors++; fail('lua error', c, a.error); continue; }
+        if (c.bytes.length >= MIN_TIMED_LENGTH) worstLua.offer(a.us * 1000 / c.bytes.length, { c, interpreter: lua.interpreter });
         if (r === null) continue;
         stats.stream[r.stream] = (stats.stream[r.stream] || 0) + 1;
         stats.routeBy[r.routeBy] = (stats.routeBy[r.routeBy] || 0) + 1;
         const problems = checkRoute(r, c);
         if (problems.length) { stats.invalid++; fail('invalid answer', c, problems.join('; ')); }
-        const jsLine = line(r);
+        const jsLine = answerLine(r);
         if (c.cuts.length) {
-          const whole = line(routeJs(c.bytes.toString('latin1'), { ...c, cuts: [] }));
+          const whole = answerLine(routeJs({ ...c, cuts: [] }));
           if (whole !== jsLine) { stats.splitDiffers++; fail('pieces change the answer', c, { whole, pieces: jsLine }); }
         }
-        const luaLine = fields.slice(0, 5).join('\t');
+        const luaLine = a.answer;
         stats.luaCompared[lua.interpreter]++;
         if (luaLine !== jsLine) { stats.buildsDiffer++; fail('builds differ', c, { js: jsLine, lua: luaLine, interpreter: lua.interpreter }); }
       }
@@ -359,7 +290,7 @@ export async function fuzzRun({ cases, interpreters = ['lua5.4'], batchSize = 40
       let best = Infinity;
       for (let k = 0; k < 5; k++) {
         const s = process.hrtime.bigint();
-        routeJs(bytes, w.c);
+        routeJs(w.c, bytes);
         best = Math.min(best, Number(process.hrtime.bigint() - s));
       }
       stats.timePerByte.js.push(describeTimed(w, best / w.c.bytes.length));
@@ -367,7 +298,7 @@ export async function fuzzRun({ cases, interpreters = ['lua5.4'], batchSize = 40
     for (const w of worstLua.items) {
       const lua = luas.find((l) => l.interpreter === w.interpreter);
       const again = await lua.run([w.c, w.c, w.c, w.c, w.c]);
-      const best = Math.min(...again.map((a) => Number(a.split('\t')[5])));
+      const best = Math.min(...again.map((a) => a.us));
       stats.timePerByte.lua.push({ ...describeTimed(w, best * 1000 / w.c.bytes.length), interpreter: w.interpreter });
     }
     stats.timePerByte.js = stats.timePerByte.js.sort((a, b) => b.nsPerByte - a.nsPerByte).slice(0, 10);

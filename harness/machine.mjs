@@ -1,10 +1,11 @@
-// What a result was measured on, and what a process costs: read from /proc
-// and from the programs themselves.
+// What a result was measured on (the machine, the programs' versions, the
+// commit) and how busy it is: read from /proc and from the programs
+// themselves. What a process costs is harness/proc-stats.mjs.
 import os from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync, statSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../test/lib/proxies.mjs';
+import { ROOT } from './proxies.mjs';
 
 /** stdout and stderr of a short command (nginx -v writes to stderr). */
 function run(cmd, args, { chroot } = {}) {
@@ -13,7 +14,7 @@ function run(cmd, args, { chroot } = {}) {
   return `${r.stdout || ''}${r.stderr || ''}`;
 }
 
-function dpkgVersion(pkg, chroot) {
+export function dpkgVersion(pkg, chroot) {
   return run('dpkg-query', ['-W', '-f=${Version}', pkg], { chroot }).trim() || undefined;
 }
 
@@ -41,29 +42,14 @@ export function machineInfo({ chroot } = {}) {
   };
 }
 
-/** The process ids whose parent is `pid`. */
-export function childrenOf(pid) {
-  const file = `/proc/${pid}/task/${pid}/children`;
-  if (existsSync(file)) {
-    const kids = readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    if (kids.length) return kids;
-  }
-  const kids = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) kids.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return kids;
-}
-
-/** Resident memory of `pid` in KiB. */
-export function rssKiB(pid) {
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
+/** Which code was measured: the commit, and whether the builds' sources
+ * differed from it (the working tree is shared while others work). */
+export function gitState() {
+  const git = (args) => { try { return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    modified: git(['status', '--porcelain', '--', 'core', 'njs', 'haproxy', 'build.mjs']).split('\n').filter(Boolean),
+  };
 }
 
 export function loadavg() {
