@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { core } from './lib/core.mjs';
-import { loadVectors, byteString } from './lib/vectors.mjs';
-import { helloVectors } from './lib/hellos.mjs';
-import { random, randomHeader, mutate } from './lib/generate.mjs';
-import { ROOT } from './lib/proxies.mjs';
-import { tempDir } from './lib/procs.mjs';
+import { core } from '../harness/core.mjs';
+import { loadVectors, byteString } from '../harness/vectors.mjs';
+import { helloVectors } from '../harness/inputs/hellos.mjs';
+import { random, randomHeader, mutate } from '../harness/inputs/generate.mjs';
+import { ROOT } from '../harness/proxies.mjs';
+import { tempDir } from '../harness/procs.mjs';
 
 const SEED = Number(process.env.JIDROUTE_SEED ?? 5117);
 const GENERATED = Number(process.env.JIDROUTE_NJS_ADAPTER_CASES ?? 3000);
