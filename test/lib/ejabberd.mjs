@@ -94,9 +94,15 @@ export async function startEjabberd({ ports, domains, accounts = [], pem, proxyP
     dir, proc,
     log: () => readIfExists(join(dir, 'logs/ejabberd.log')) + readIfExists(join(dir, 'output.log')),
     /** { jid, address } per accepted c2s authentication: the client address
-     * ejabberd believes, which with the PROXY protocol is the real one. */
-    authentications: () => [...server.log().matchAll(/Accepted c2s \S+ authentication for (\S+?)(?:\/\S*)? by \S+ backend from (\S+)/g)]
-      .map((m) => ({ jid: m[1], address: m[2].replace(/^::ffff:/, '') })),
+     * ejabberd believes, which with the PROXY protocol is the real one. The
+     * log file and the console both carry each line (the console's sooner or
+     * later), so one line a session: by the session's process id. */
+    authentications: () => {
+      const seen = new Set();
+      return [...server.log().matchAll(/(?:\(\w+\|(<[\d.]+>)\) )?Accepted c2s \S+ authentication for (\S+?)(?:\/\S*)? by \S+ backend from (\S+)/g)]
+        .filter((m) => { const key = m[1] ? `${m[1]} ${m[2]}` : m[0] + seen.size; if (seen.has(key)) return false; seen.add(key); return true; })
+        .map((m) => ({ jid: m[2], address: m[3].replace(/^::ffff:/, '') }));
+    },
     stop: () => proc.stop('SIGTERM', 10000),
   };
   try {
