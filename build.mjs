@@ -17,67 +17,49 @@ const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.ur
 // njs runs a module's top level in every connection's VM: every function
 // declaration is an object made again (about 190 instructions each, kept until
 // the connection ends), every `var` set again. Most connections are decided
-// by the recogniser (core/js/recognise.ts) and never call the full reader
-// (core/header.ts, xml.ts, jid.ts, casemap.ts, tls-hello.ts), so in
-// dist/jidroute.js the full reader is the body of one function, fullReader(),
-// called when core/router.ts first needs it: the same code (esbuild bundles
-// it from core/ as it is), made only on the connections that use it. The
-// calls core/router.ts makes into it, by module:
-const FULL_READER_CALLS = {
-  header: ['newHeaderScan', 'scanHeader'],
-  key: ['routeHeader'],
-  'tls-hello': ['newHelloScan', 'scanHello', 'routeHello'],
-};
-// newHeaderScan and newHelloScan make the full reader and keep it in the
-// state they return (`reader`); the other calls take it from there, so it is
-// made once a connection and no module-level state is kept (QuickJS reuses a
-// context across sessions).
-const STARTERS = ['newHeaderScan', 'newHelloScan'];
+// by the recogniser on njs/jidroute.ts's path and never need njs/slow.ts (the
+// full reader: core/router.ts, header.ts, xml.ts, jid.ts, casemap.ts,
+// tls-hello.ts; the header timer; the byte conversions), so in
+// dist/jidroute.js njs/slow.ts is the body of one function, slowPath(),
+// called the first time a connection needs it: the same code (esbuild bundles
+// it from njs/slow.ts as it is, with what it imports), made only on the
+// connections that use it. It keeps no module-level state (QuickJS reuses a
+// context across sessions). What it shares with the fast path (the
+// recogniser, the route rule) is in the file twice, each copy made only
+// where it runs.
+const SLOW_FILE = join(process.cwd(), 'njs', 'slow.ts');
+const SLOW_CALLS = ['startSlow'];
 
-const coreFile = (name) => join(process.cwd(), 'core', name + '.ts');
-
-/** The full reader as the text of `function fullReader() {...}`, returning
- * the calls of FULL_READER_CALLS. */
-async function buildFullReader() {
-  const contents = Object.entries(FULL_READER_CALLS)
-    .map(([mod, names]) => `export { ${names.join(', ')} } from ${JSON.stringify(coreFile(mod))};`).join('\n');
+/** njs/slow.ts as the text of `function slowPath() {...}`, returning its
+ * exports. */
+async function buildSlowPath() {
   const result = await build({
-    stdin: { contents, resolveDir: process.cwd(), loader: 'ts', sourcefile: 'full-reader.ts' },
+    entryPoints: [SLOW_FILE],
     bundle: true, format: 'esm', target: 'es2017', supported: njsSupported, write: false,
     charset: 'ascii', legalComments: 'none', logLevel: 'error',
   });
   const code = result.outputFiles[0].text;
   const match = /export\s*\{([^}]*)\};?\s*$/.exec(code);
-  if (!match) throw new Error('build: expected one export list from the full reader bundle');
-  const fields = match[1].split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
-    const [local, exported] = e.split(/\s+as\s+/);
-    return `${exported === undefined ? local : exported}: ${local}`;
-  });
-  return 'function fullReader() {\n' + code.slice(0, match.index) + `return { ${fields.join(', ')} };\n}\n`;
+  if (!match) throw new Error('build: expected one export list from the slow path bundle');
+  const names = match[1].split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (names.join(',') !== SLOW_CALLS.join(',')) throw new Error(`build: njs/slow.ts exports ${names}, expected ${SLOW_CALLS}`);
+  return 'function slowPath() {\n' + code.slice(0, match.index) + `return { ${SLOW_CALLS.join(', ')} };\n}\n`;
 }
 
-/** In the njs build, core/router.ts's imports of the modules above resolve to
- * stand-ins: everything else of the module as it is (esbuild keeps only what
- * is used), and each call of FULL_READER_CALLS forwarded to fullReader(). */
-function lazyFullReader(factory) {
-  const router = coreFile('router');
+/** In the njs build, njs/jidroute.ts's import of './slow' resolves to a
+ * stand-in whose calls make slowPath() and forward to it. */
+function lazySlowPath(factory) {
+  const adapter = join(process.cwd(), 'njs', 'jidroute.ts');
   return {
-    name: 'lazy-full-reader',
+    name: 'lazy-slow-path',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(header|key|tls-hello)$/ }, (args) =>
-        args.importer === router ? { path: args.path.slice(2), namespace: 'full-reader' } : undefined);
-      b.onResolve({ filter: /^full-reader:factory$/ }, () => ({ path: 'factory', namespace: 'full-reader' }));
-      b.onLoad({ filter: /.*/, namespace: 'full-reader' }, (args) => {
-        if (args.path === 'factory') return { contents: factory + 'export { fullReader };\n', loader: 'js' };
-        const stubs = FULL_READER_CALLS[args.path].map((name) => STARTERS.includes(name)
-          ? `export function ${name}(limit, skip) { var reader = fullReader(); var state = reader.${name}(limit, skip); state.reader = reader; return state; }`
-          : `export function ${name}(state, a, b) { return state.reader.${name}(state, a, b); }`);
-        return {
-          contents: `import { fullReader } from 'full-reader:factory';\nexport * from ${JSON.stringify(coreFile(args.path))};\n` +
-            stubs.join('\n') + '\n',
-          loader: 'js', resolveDir: process.cwd(),
-        };
-      });
+      b.onResolve({ filter: /^\.\/slow$/ }, (args) =>
+        args.importer === adapter ? { path: 'slow', namespace: 'slow-path' } : undefined);
+      b.onLoad({ filter: /.*/, namespace: 'slow-path' }, () => ({
+        contents: factory + SLOW_CALLS.map((name) =>
+          `export function ${name}(a, b, c) { return slowPath().${name}(a, b, c); }`).join('\n') + '\n',
+        loader: 'js',
+      }));
     },
   };
 }
@@ -94,7 +76,7 @@ async function buildNjs() {
     legalComments: 'none',
     logLevel: 'error',
     define: { __JIDROUTE_VERSION__: JSON.stringify(VERSION) },
-    plugins: [lazyFullReader(await buildFullReader())],
+    plugins: [lazySlowPath(await buildSlowPath())],
   });
   let code = result.outputFiles[0].text;
   // njs 0.7.9 rejects `export { x as default }`, esbuild's way of writing a

@@ -59,19 +59,28 @@ const luaString = (s) => `"${[...s].map((c) => {
 }).join('')}"`;
 
 /** dist/jidroute.js itself, with its core's three functions exported too:
- * the njs figures are those of the very code nginx runs (esbuild keeps the
- * top-level names of a bundle; a renamed one fails here, not quietly). */
+ * the njs figures are those of the very code nginx runs. They are made by
+ * slowPath() (build.mjs), once for the bench; its return value is widened
+ * to them (esbuild keeps the names of a bundle; a renamed one fails here,
+ * not quietly). */
 function exposeCoreForNjs(file) {
   let code = readFileSync(join(ROOT, 'dist/jidroute.js'), 'utf8');
   const m = /export default (\w+);\s*$/.exec(code);
-  for (const name of ['newRouter', 'feedRouter', 'currentRoute', 'RECOGNISER_JS']) {
-    if (!new RegExp(`^(function|var) ${name}\\b`, 'm').test(code)) throw new Error(`bench: dist/jidroute.js has no top-level ${name}`);
-  }
   if (!m) throw new Error('bench: dist/jidroute.js does not end with export default');
-  code = code.slice(0, m.index) +
-    // newRouter with the recogniser njs/jidroute.ts passes, as nginx runs it.
-    `export default { preread: ${m[1]}.preread, newRouter: function (p, l) { return newRouter(p, l, RECOGNISER_JS); }, ` +
-    'feedRouter: feedRouter, currentRoute: currentRoute };\n';
+  const names = ['newRouter', 'feedRouter', 'currentRoute', 'RECOGNISER_JS'];
+  const slow = /^function slowPath\(\) \{$/m.exec(code);
+  const ret = slow && /^ *return \{ startSlow(?:: \w+)? \};\n\}$/m.exec(code.slice(slow.index));
+  if (!ret) throw new Error('bench: dist/jidroute.js has no slowPath() returning { startSlow }');
+  const at = slow.index + ret.index;
+  const body = code.slice(slow.index, at);
+  for (const name of names) {
+    if (!new RegExp(`^ *(function|var) ${name}\\b`, 'm').test(body)) throw new Error(`bench: slowPath() has no ${name}`);
+  }
+  code = code.slice(0, at) + ret[0].replace(' };', `, ${names.join(', ')} };`) + code.slice(at + ret[0].length, m.index) +
+    // newRouter with the recogniser njs/slow.ts passes, as nginx runs it.
+    'var core = slowPath();\n' +
+    `export default { preread: ${m[1]}.preread, newRouter: function (p, l) { return core.newRouter(p, l, core.RECOGNISER_JS); }, ` +
+    'feedRouter: core.feedRouter, currentRoute: core.currentRoute };\n';
   writeFileSync(file, code);
 }
 

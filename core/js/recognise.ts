@@ -58,10 +58,11 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
   const m = HEADER_SHAPE.exec(bytes.length > RECOGNISED_MAX ? bytes.substring(0, RECOGNISED_MAX) : bytes);
   if (m === null || m[0].length > limit) return undefined;
   const streamsName = 'xmlns:' + m[1];
-  let from: string | undefined;
-  let to: string | undefined;
-  let content: string | undefined;
-  let streams: string | undefined;
+  // '' for an attribute not given: a value read comes with its quotes.
+  let from = '';
+  let to = '';
+  let content = '';
+  let streams = '';
   let version = false;
   let lang = false;
   let id = false;
@@ -72,16 +73,16 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
     const name = m[k];
     if (name === undefined) break;
     if (name === 'from') {
-      if (from !== undefined) return undefined;
+      if (from !== '') return undefined;
       from = m[k + 1];
     } else if (name === 'to') {
-      if (to !== undefined) return undefined;
+      if (to !== '') return undefined;
       to = m[k + 1];
     } else if (name === 'xmlns') {
-      if (content !== undefined) return undefined;
+      if (content !== '') return undefined;
       content = m[k + 1];
     } else if (name === streamsName) {
-      if (streams !== undefined) return undefined;
+      if (streams !== '') return undefined;
       streams = m[k + 1];
     } else if (name === 'version') {
       if (version) return undefined;
@@ -115,14 +116,14 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
 
   // ASCII only: toLowerCase is the localpart's and the domain's case mapping,
   // done once for both (it moves no byte out of its class in ASCII_JIDS).
-  const jids = ASCII_JIDS.exec(((from === undefined ? '' : from) + '\n' + (to === undefined ? '' : to)).toLowerCase());
+  const jids = ASCII_JIDS.exec((from + '\n' + to).toLowerCase());
   if (jids === null) return undefined;
   const toDomain = jids[3] === undefined ? '' : jids[3];
   const fromBare = jids[1];
-  if (fromBare === undefined) return streamRoute(policy, stream, '', '', false, toDomain, to !== undefined, '');
+  if (fromBare === undefined) return streamRoute(policy, stream, '', '', false, toDomain, to !== '', '');
   const fromDomain = jids[2];
   return streamRoute(policy, stream, fromBare, fromDomain, fromBare.length !== fromDomain.length, toDomain,
-    to !== undefined, '');
+    to !== '', '');
 }
 
 /** What njs/jidroute.ts hands to the router. */
