@@ -20,7 +20,7 @@ const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.ur
 // by the recogniser on njs/jidroute.ts's path and never need njs/slow.ts (the
 // full reader: core/router.ts, header.ts, xml.ts, jid.ts, casemap.ts,
 // tls-hello.ts; the header timer; the byte conversions), so in
-// dist/jidroute.js njs/slow.ts is the body of one function, slowPath(),
+// dist/jidroute.js njs/slow.ts is the body of one function, startSlow(),
 // called the first time a connection needs it: the same code (esbuild bundles
 // it from njs/slow.ts as it is, with what it imports), made only on the
 // connections that use it. It keeps no module-level state (QuickJS reuses a
@@ -28,10 +28,11 @@ const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.ur
 // recogniser, the route rule) is in the file twice, each copy made only
 // where it runs.
 const SLOW_FILE = join(process.cwd(), 'njs', 'slow.ts');
-const SLOW_CALLS = ['startSlow'];
 
-/** njs/slow.ts as the text of `function slowPath() {...}`, returning its
- * exports. */
+/** njs/slow.ts, bundled with what it imports, as the body of
+ * `function startSlow(s, named, event)`: each call makes the module and
+ * calls its startSlow (one function at the top level: each costs every
+ * connection). */
 async function buildSlowPath() {
   const result = await build({
     entryPoints: [SLOW_FILE],
@@ -39,15 +40,14 @@ async function buildSlowPath() {
     charset: 'ascii', legalComments: 'none', logLevel: 'error',
   });
   const code = result.outputFiles[0].text;
-  const match = /export\s*\{([^}]*)\};?\s*$/.exec(code);
-  if (!match) throw new Error('build: expected one export list from the slow path bundle');
-  const names = match[1].split(',').map((e) => e.trim()).filter((e) => e !== '');
-  if (names.join(',') !== SLOW_CALLS.join(',')) throw new Error(`build: njs/slow.ts exports ${names}, expected ${SLOW_CALLS}`);
-  return 'function slowPath() {\n' + code.slice(0, match.index) + `return { ${SLOW_CALLS.join(', ')} };\n}\n`;
+  const match = /export\s*\{\s*startSlow\s*\};?\s*$/.exec(code);
+  if (!match) throw new Error('build: expected njs/slow.ts to export startSlow alone');
+  return 'export function startSlow(s, named, event) {\n' + code.slice(0, match.index) +
+    'return startSlow(s, named, event);\n}\n';
 }
 
-/** In the njs build, njs/jidroute.ts's import of './slow' resolves to a
- * stand-in whose calls make slowPath() and forward to it. */
+/** In the njs build, njs/jidroute.ts's import of './slow' resolves to that
+ * function. */
 function lazySlowPath(factory) {
   const adapter = join(process.cwd(), 'njs', 'jidroute.ts');
   return {
@@ -55,11 +55,7 @@ function lazySlowPath(factory) {
     setup(b) {
       b.onResolve({ filter: /^\.\/slow$/ }, (args) =>
         args.importer === adapter ? { path: 'slow', namespace: 'slow-path' } : undefined);
-      b.onLoad({ filter: /.*/, namespace: 'slow-path' }, () => ({
-        contents: factory + SLOW_CALLS.map((name) =>
-          `export function ${name}(a, b, c) { return slowPath().${name}(a, b, c); }`).join('\n') + '\n',
-        loader: 'js',
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'slow-path' }, () => ({ contents: factory, loader: 'js' }));
     },
   };
 }

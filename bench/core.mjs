@@ -60,25 +60,25 @@ const luaString = (s) => `"${[...s].map((c) => {
 
 /** dist/jidroute.js itself, with its core's three functions exported too:
  * the njs figures are those of the very code nginx runs. They are made by
- * slowPath() (build.mjs), once for the bench; its return value is widened
- * to them (esbuild keeps the names of a bundle; a renamed one fails here,
- * not quietly). */
+ * startSlow(), the njs adapter's general path (build.mjs), once for the
+ * bench: its last line is widened to hand them back (esbuild keeps the names
+ * of a bundle; a renamed one fails here, not quietly). */
 function exposeCoreForNjs(file) {
   let code = readFileSync(join(ROOT, 'dist/jidroute.js'), 'utf8');
   const m = /export default (\w+);\s*$/.exec(code);
   if (!m) throw new Error('bench: dist/jidroute.js does not end with export default');
   const names = ['newRouter', 'feedRouter', 'currentRoute', 'RECOGNISER_JS'];
-  const slow = /^function slowPath\(\) \{$/m.exec(code);
-  const ret = slow && /^ *return \{ startSlow(?:: \w+)? \};\n\}$/m.exec(code.slice(slow.index));
-  if (!ret) throw new Error('bench: dist/jidroute.js has no slowPath() returning { startSlow }');
+  const slow = /^function startSlow\(s, named, event\) \{$/m.exec(code);
+  const ret = slow && /^ *return startSlow\d*\(s, named, event\);\n\}$/m.exec(code.slice(slow.index));
+  if (!ret) throw new Error('bench: dist/jidroute.js has no startSlow(s, named, event) ending with its call');
   const at = slow.index + ret.index;
   const body = code.slice(slow.index, at);
   for (const name of names) {
-    if (!new RegExp(`^ *(function|var) ${name}\\b`, 'm').test(body)) throw new Error(`bench: slowPath() has no ${name}`);
+    if (!new RegExp(`^ *(function|var) ${name}\\b`, 'm').test(body)) throw new Error(`bench: startSlow() has no ${name}`);
   }
-  code = code.slice(0, at) + ret[0].replace(' };', `, ${names.join(', ')} };`) + code.slice(at + ret[0].length, m.index) +
+  code = code.slice(0, at) + `  if (s === 'bench') return { ${names.join(', ')} };\n` + code.slice(at, m.index) +
     // newRouter with the recogniser njs/slow.ts passes, as nginx runs it.
-    'var core = slowPath();\n' +
+    "var core = startSlow('bench');\n" +
     `export default { preread: ${m[1]}.preread, newRouter: function (p, l) { return core.newRouter(p, l, core.RECOGNISER_JS); }, ` +
     'feedRouter: core.feedRouter, currentRoute: core.currentRoute };\n';
   writeFileSync(file, code);

@@ -78,22 +78,20 @@ function elementNamespace(scan: HeaderScan): { local: string; ns: string | undef
  */
 export function streamRoute(policy: Policy, stream: StreamKind, from: string, fromDomain: string, fromHasLocal: boolean,
   to: string, toGiven: boolean, address: string): Route {
-  let key = address;
-  let routeBy = BY_ADDR;
+  // Each route written out, no variable set on the way: the njs build runs
+  // this on every connection, and njs 0.7.9 checks let bindings on access.
   if (stream === 'client') {
     const account = from !== '' && fromHasLocal && (!toGiven || fromDomain === to);
     if (policy === POLICY_DOMAIN) {
-      if (to !== '') { key = to; routeBy = BY_TO; }
-      else if (account && !toGiven) { key = fromDomain; routeBy = BY_FROM; }
+      if (to !== '') return { key: to, routeBy: BY_TO, from, to, stream };
+      if (account && !toGiven) return { key: fromDomain, routeBy: BY_FROM, from, to, stream };
     } else if (account) {
-      key = from;
-      routeBy = BY_FROM;
+      return { key: from, routeBy: BY_FROM, from, to, stream };
     }
   } else if (to !== '') {
-    key = to;
-    routeBy = BY_TO;
+    return { key: to, routeBy: BY_TO, from, to, stream };
   }
-  return { key, routeBy, from, to, stream };
+  return { key: address, routeBy: BY_ADDR, from, to, stream };
 }
 
 /** The content namespace's stream kind, or undefined for any other. */

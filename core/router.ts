@@ -1,13 +1,9 @@
 // What both adapters share: options from the proxy's variables, and one
 // connection's routing from the bytes read so far. No I/O: the adapters read.
 //
-// The full reader's entry points (newHeaderScan, scanHeader, routeHeader,
-// newHelloScan, scanHello, routeHello) are imported as they are by Node and
-// the Lua build. In the njs build (build.mjs, lazyFullReader) these imports
-// reach the very same code, bundled as the body of one function that runs the
-// first time a connection needs the full reader: njs makes every function
-// of a module again for every connection, and most connections never leave
-// the recogniser. Same code, made later; nothing else differs.
+// In the njs build this module is on the general path only (njs/slow.ts):
+// njs/jidroute.ts asks the recogniser first and takes parsePolicy and
+// parseHeaderLimit from here, nothing else.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { SkipClass } from './charclass';
 import { BY_ADDR, POLICY_BARE, POLICY_DOMAIN, Policy, Route, routeByAddress, routeHeader } from './key';

@@ -14,20 +14,24 @@
 import { BY_ADDR, Policy, Route } from '../core/key';
 import { MIN_HEADER_LIMIT, parseHeaderLimit, parsePolicy } from '../core/router';
 import { recogniseJs } from '../core/js/recognise';
-import { publishRoute } from './publish';
 import { startSlow } from './slow';
-import { njsVersion } from './version';
 
 /** `named`: the handler's own policy (bare, domain), or undefined for
- * jidroute.preread, which reads $xmpp_policy as it always has. */
+ * jidroute.preread, which reads $xmpp_policy as it always has. `var`, not
+ * let or const, as in core/js/recognise.ts: njs 0.7.9 checks those bindings
+ * on every access. */
 function route(s: NginxStreamRequest, named: Policy | undefined): void {
   // njs 0.7's 'upload' event hands the bytes read so far as a byte string
   // (njs_vm_value_string_set), which plain ASCII core/ reads as it is, with
   // nothing to convert. Later njs drop byte strings (0.8.0 the functions
   // that read them, 0.8.5 the event's: its string is decoded as UTF-8), so
-  // there the Buffer of 'upstream' is read.
-  const event: 'upload' | 'upstream' = njsVersion() < 0x000800 ? 'upload' : 'upstream';
-  let slow: ((data: string | Buffer) => void) | undefined;
+  // there the Buffer of 'upstream' is read. Which njs this is, the byte
+  // string functions tell (String.prototype.toBytes went in 0.8.0):
+  // cheaper than njs.version_number (about 750 instructions less a
+  // connection on njs 0.7.9, callgrind).
+  var event: 'upload' | 'upstream' = typeof ('' as unknown as { toBytes?: unknown }).toBytes === 'function' ?
+    'upload' : 'upstream';
+  var slow: ((data: string | Buffer) => void) | undefined;
   s.on(event as 'upload', function (data: string | Buffer): void {
     if (slow !== undefined) {
       slow(data);
@@ -35,8 +39,8 @@ function route(s: NginxStreamRequest, named: Policy | undefined): void {
     }
     // The first call comes before any byte has.
     if (data.length === 0) return;
-    const vars = s.variables as Record<string, string | undefined>;
-    let route: Route | undefined;
+    var vars = s.variables as Record<string, string | undefined>;
+    var route: Route | undefined;
     try {
       // A Buffer as text: the recogniser takes only an ASCII tag, and up to
       // its end the text is the bytes (a byte above 0x7f after it changes
@@ -59,11 +63,25 @@ function route(s: NginxStreamRequest, named: Policy | undefined): void {
     // The address is read only for a route by address (the recogniser gives
     // it with the key '').
     if (route.routeBy === BY_ADDR) route.key = vars.remote_addr || '';
+    // The recogniser reads only ASCII values: their own text. Written out
+    // here, not through publishRoute: a call costs njs about 1k instructions.
     try {
-      // The recogniser reads only ASCII values: their own text.
-      publishRoute(vars, route.key, route, route.from, route.to);
+      vars.xmpp_key = route.key;
     } catch (e) {
       s.error('jidroute: cannot set $xmpp_key (declare it with js_var): ' + e);
+    }
+    try {
+      vars.xmpp_route_by = route.routeBy;
+      vars.xmpp_from = route.from;
+      vars.xmpp_to = route.to;
+      vars.xmpp_stream = route.stream;
+    } catch (e) {
+      // One of them is not declared: each on its own, written out (a
+      // function at a module's top level costs every connection).
+      try { vars.xmpp_route_by = route.routeBy; } catch (e2) { /* not declared */ }
+      try { vars.xmpp_from = route.from; } catch (e2) { /* not declared */ }
+      try { vars.xmpp_to = route.to; } catch (e2) { /* not declared */ }
+      try { vars.xmpp_stream = route.stream; } catch (e2) { /* not declared */ }
     }
     s.done();
   });

@@ -1,5 +1,5 @@
-// The route into nginx's variables, for both paths of the njs adapter
-// (njs/jidroute.ts, njs/slow.ts).
+// The route into nginx's variables, for njs/slow.ts (njs/jidroute.ts writes
+// the recogniser's ASCII route out itself).
 /// <reference types="njs-types/ngx_stream_js_module" />
 import { Route } from '../core/key';
 
@@ -10,8 +10,7 @@ import { Route } from '../core/key';
 export function publishRoute(vars: Record<string, string | undefined>, key: string, route: Route, from: string,
   to: string): void {
   vars.xmpp_key = key;
-  // One try for the four: a try costs njs 0.7.9 about as much as the
-  // assignment it guards, and the example configs declare all of them.
+  // One try for the four (the example configs declare all of them).
   try {
     vars.xmpp_route_by = route.routeBy;
     vars.xmpp_from = from;

@@ -18,30 +18,31 @@ import { skipClassJs } from './charclass';
  * RFC 7622's 1,023 octets (§3.1) without counting. */
 export const RECOGNISED_MAX = 1024;
 
-// Seven attribute slots, written out (a client sends at most seven): a
-// repeated group would keep only its last attribute in JavaScript (njs's PCRE
-// keeps the others, QuickJS and V8 do not), and look-aheads that search the
-// tag for each attribute cost njs ten times as much (about 200k instructions
-// against 25k for this one, callgrind). Each slot has two groups, the name
-// and the value with its quotes: PCRE copies every group's offsets into each
-// backtracking frame it makes, so its frames (allocated per match, from the
-// connection's memory) grow with the number of groups, and every captured
-// string is made and kept until the connection ends. 15 groups against 25
-// (a group per quote) and a second expression for the JIDs on their own
-// values: 4 KiB less per idle connection and about 4k instructions less on
-// njs 0.7.9 (bench/README.md). Group 1 is the element's prefix; for slot k
-// (0..6), 2 + 2k the name, 3 + 2k the quoted value.
+// Six attribute slots, written out (the clients of client-shapes.md send at
+// most six; more go to the full reader): a repeated group would keep only its
+// last attribute in JavaScript (njs's PCRE keeps the others, QuickJS and V8
+// do not), and look-aheads that search the tag for each attribute cost njs
+// ten times as much (about 200k instructions against 25k for this one,
+// callgrind). Each slot has two groups, the name and the value with its
+// quotes: PCRE copies every group's offsets into each backtracking frame it
+// makes, so its frames (allocated per match, from the connection's memory)
+// grow with the number of groups, and every captured string is made and
+// kept until the connection ends. 13 groups against 25 before (a group per
+// quote, seven slots): about 4 KiB less per idle connection on njs 0.7.9
+// (bench/README.md). Group 1 is the element's prefix; for slot k (0..5),
+// 2 + 2k the name, 3 + 2k the quoted value.
 //
-// Values it reads: printable ASCII without the quotes, '&' (no references to
-// decode), '<', '>' and '=' (so a '>' can only close the tag). Names:
-// xml:lang and NAME or xmlns:NAME; which ones, and that none comes twice, the
-// code below checks.
+// Names: lowercase letters and ':', the names clients send (a name of one
+// class costs PCRE less than the alternatives of every name); which ones,
+// and that none comes twice, the code below checks. Values: printable ASCII
+// without the quotes, '&' (no references to decode), '<', '>' and '=' (so a
+// '>' can only close the tag).
 //
 // A literal, not new RegExp(...): njs 0.7.9 compiles a RegExp made by the
 // constructor again in every connection; a literal is compiled once.
 const HEADER_SHAPE =
-  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+((?:xmlns:)?[A-Za-z_][A-Za-z0-9_.-]*|xml:lang)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>/;
-const SLOTS_END = 2 + 2 * 7;
+  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>/;
+const SLOTS_END = 2 + 2 * 6;
 
 /** `from` and `to` as ASCII JIDs with their quotes, in one exec:
  * "'FROM'\n'TO'" (either may be absent; no value read holds a line feed).
@@ -54,23 +55,26 @@ const SLOTS_END = 2 + 2 * 7;
 const ASCII_JIDS =
   /^(?:['"]((?:[!#-%(-.0-9;?A-~]+@)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*))\.?(?:\/[ !#-%(-;?-~]+)?['"]|['"]['"])?\n(?:['"](?:([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.?)?['"])?$/;
 
+// `var`, not let or const: njs 0.7.9 checks a let or const binding on every
+// access (about 1,300 instructions less for this function, callgrind).
 export function recogniseJs(this: void, bytes: string, policy: Policy, limit: number): Route | undefined {
-  const m = HEADER_SHAPE.exec(bytes.length > RECOGNISED_MAX ? bytes.substring(0, RECOGNISED_MAX) : bytes);
-  if (m === null || m[0].length > limit) return undefined;
-  const streamsName = 'xmlns:' + m[1];
+  var m = HEADER_SHAPE.exec(bytes.length > RECOGNISED_MAX ? bytes.substring(0, RECOGNISED_MAX) : bytes);
+  if (m === null || (bytes.length > limit && m[0].length > limit)) return undefined;
+  // Every client's prefix is `stream`: its name without a string made.
+  var streamsName = m[1] === 'stream' ? 'xmlns:stream' : 'xmlns:' + m[1];
   // '' for an attribute not given: a value read comes with its quotes.
-  let from = '';
-  let to = '';
-  let content = '';
-  let streams = '';
-  let version = false;
-  let lang = false;
-  let id = false;
+  var from = '';
+  var to = '';
+  var content = '';
+  var streams = '';
+  var version = false;
+  var lang = false;
+  var id = false;
   // Each step costs a few hundred instructions in njs (a method call about a
   // thousand): the common names first, compared whole. The slots that
   // matched come first (each slot takes an attribute before the next may).
-  for (let k = 2; k < SLOTS_END; k += 2) {
-    const name = m[k];
+  for (var k = 2; k < SLOTS_END; k += 2) {
+    var name = m[k];
     if (name === undefined) break;
     if (name === 'from') {
       if (from !== '') return undefined;
@@ -93,11 +97,11 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
     } else if (name === 'id') {
       if (id) return undefined;
       id = true;
-    } else if (name.charCodeAt(5) === 0x3a) {
-      // Another xmlns:NAME (the expression allows no other prefixed name but
-      // xml:lang): declared once, not empty (Namespaces in XML §3).
+    } else if (name.startsWith('xmlns:') && name.length > 6 && name.indexOf(':', 6) < 0) {
+      // Another xmlns:NAME (NAME is letters here, an NCName): declared once,
+      // not empty (Namespaces in XML §3).
       if (m[k + 1].length === 2) return undefined;
-      for (let j = 2; j < k; j += 2) if (m[j] === name) return undefined;
+      for (var j = 2; j < k; j += 2) if (m[j] === name) return undefined;
     } else {
       return undefined;
     }
@@ -108,7 +112,7 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
   if (streams !== "'http://etherx.jabber.org/streams'" && streams !== '"http://etherx.jabber.org/streams"') {
     return undefined;
   }
-  let stream: StreamKind;
+  var stream: StreamKind;
   if (content === "'jabber:client'" || content === '"jabber:client"') stream = 'client';
   else if (content === "'jabber:server'" || content === '"jabber:server"') stream = 'server';
   else if (content === "'jabber:component:accept'" || content === '"jabber:component:accept"') stream = 'component';
@@ -116,12 +120,12 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
 
   // ASCII only: toLowerCase is the localpart's and the domain's case mapping,
   // done once for both (it moves no byte out of its class in ASCII_JIDS).
-  const jids = ASCII_JIDS.exec((from + '\n' + to).toLowerCase());
+  var jids = ASCII_JIDS.exec((from + '\n' + to).toLowerCase());
   if (jids === null) return undefined;
-  const toDomain = jids[3] === undefined ? '' : jids[3];
-  const fromBare = jids[1];
+  var toDomain = jids[3] === undefined ? '' : jids[3];
+  var fromBare = jids[1];
   if (fromBare === undefined) return streamRoute(policy, stream, '', '', false, toDomain, to !== '', '');
-  const fromDomain = jids[2];
+  var fromDomain = jids[2];
   return streamRoute(policy, stream, fromBare, fromDomain, fromBare.length !== fromDomain.length, toDomain,
     to !== '', '');
 }
