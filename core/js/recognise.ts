@@ -32,16 +32,16 @@ export const RECOGNISED_MAX = 1024;
 // (bench/README.md). Group 1 is the element's prefix; for slot k (0..5),
 // 2 + 2k the name, 3 + 2k the quoted value.
 //
-// Names: lowercase letters and ':', the names clients send (a name of one
-// class costs PCRE less than the alternatives of every name); which ones,
-// and that none comes twice, the code below checks. Values: printable ASCII
+// Names: one class of the characters of names (cheaper for PCRE than the
+// alternatives of every name); which ones, and that none comes twice, the
+// code below checks. Values: printable ASCII
 // without the quotes, '&' (no references to decode), '<', '>' and '=' (so a
 // '>' can only close the tag).
 //
 // A literal, not new RegExp(...): njs 0.7.9 compiles a RegExp made by the
 // constructor again in every connection; a literal is compiled once.
 const HEADER_SHAPE =
-  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([a-z:]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>/;
+  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>/;
 const SLOTS_END = 2 + 2 * 6;
 
 /** `from` and `to` as ASCII JIDs with their quotes, in one exec:
@@ -97,9 +97,11 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
     } else if (name === 'id') {
       if (id) return undefined;
       id = true;
-    } else if (name.startsWith('xmlns:') && name.length > 6 && name.indexOf(':', 6) < 0) {
-      // Another xmlns:NAME (NAME is letters here, an NCName): declared once,
-      // not empty (Namespaces in XML §3).
+    } else if (/^xmlns:[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) {
+      // Another xmlns:NAME, NAME an NCName (the expression's names are of one
+      // class; the literal is here, not at the top level, where njs would
+      // make its object on every connection): declared once, not empty
+      // (Namespaces in XML §3).
       if (m[k + 1].length === 2) return undefined;
       for (var j = 2; j < k; j += 2) if (m[j] === name) return undefined;
     } else {
