@@ -18,15 +18,17 @@ import { parseArgs } from '../harness/args.mjs';
 import { dpkgVersion } from '../harness/machine.mjs';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../harness/proxies.mjs';
-import { currentLine } from '../harness/lines.mjs';
+import { currentLine, rootDir } from '../harness/lines.mjs';
 
 const o = parseArgs(process.argv.slice(2), { idle: 1000, rounds: 4, module: '' });
 const { idle, rounds } = o;
 const module = o.module ? resolve(o.module) : null;
 const edit = module ? (text) => text.split(join(ROOT, 'dist/jidroute.js')).join(module) : undefined;
 
+/** The packages of the nginx that ran: the line's root (or JIDROUTE_CHROOT). */
 function versions() {
-  const root = process.env.JIDROUTE_CHROOT;
+  const suite = currentLine().nginx.root;
+  const root = suite ? rootDir(suite) : process.env.JIDROUTE_CHROOT;
   return ['nginx', 'libnginx-mod-stream-js', 'libqjs0'].map((p) => `${p}=${dpkgVersion(p, root) ?? ''}`).join(' ');
 }
 
