@@ -76,6 +76,12 @@ const FROM_COMMON = '^[a-~A-`?(-.0-9;!#$%%]+@([a-zA-Z0-9%-][a-zA-Z0-9.%-]*[a-zA-
  * (found with a plain find): captures the quote, the value, its domain, where
  * it ends. Lower case as most clients send it: nothing left to lowercase. */
 const FROM_ATTRIBUTE_LOWER = "^ from=(['\"])([a-~[-`?(-.0-9;!#$%%]+@([a-z0-9%-][a-z0-9.%-]*[a-z0-9%-]))%1()";
+/** FROM_ATTRIBUTE_LOWER and then, after one space, a `to` of its domain in
+ * the same quotes, as most clients that send `from` write it: the
+ * back-references %1 (the quote) and %3 (the domain) read `to` in the same
+ * match, instead of a string made for a plain find (a match costs ~1,300
+ * instructions, a string and a find ~2,000). */
+const FROM_TO_LOWER = "^ from=(['\"])([a-~[-`?(-.0-9;!#$%%]+@([a-z0-9%-][a-z0-9.%-]*[a-z0-9%-]))%1 to=%1%3%1()";
 
 /** Where the element starts (1-based): after an XML declaration of version
  * 1.0 and UTF-8, if any, and white space; 0 for any other declaration. */
@@ -179,21 +185,24 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
       continue;
     }
     if (pos === atFrom && from === undefined) {
+      // Most clients that send `from` send `to` next, of the same domain in
+      // the same quotes: FROM_TO_LOWER reads both (as the branch for `to`
+      // below would read that `to`).
+      if (to === undefined) {
+        const [quote, value, domain, next] = match<[string | undefined, string, string, number]>(bytes, FROM_TO_LOWER, pos);
+        if (quote !== undefined) {
+          from = value;
+          fromLower = domain;
+          to = domain;
+          pos = next;
+          continue;
+        }
+      }
       const [quote, value, domain, next] = match<[string | undefined, string, string, number]>(bytes, FROM_ATTRIBUTE_LOWER, pos);
       if (quote !== undefined) {
         from = value;
         fromLower = domain;
         pos = next;
-        // Most clients that send `from` send `to` next, of the same domain
-        // in the same quotes: one plain find reads it (as the branch for
-        // `to` below would).
-        if (to === undefined) {
-          const attribute = ' to=' + quote + domain + quote;
-          if (find(bytes, attribute, pos, true) === pos) {
-            to = domain;
-            pos += attribute.length;
-          }
-        }
         continue;
       }
     }
