@@ -119,7 +119,11 @@ export function newRouter(policy: string | undefined, headerLimit: string | unde
  * recogniser decides. Then newRouter and feedRouter read them as usual (the
  * recogniser is asked once more and declines once more). No TLS check first:
  * a recogniser decides only bytes that start with '<', and a TLS record
- * starts with 0x16 (feedRouter takes it then).
+ * starts with 0x16 (feedRouter takes it then). `headerLimit` may be left
+ * undefined (the default) for bytes no longer than MIN_HEADER_LIMIT: no
+ * limit is lower, so none changes what the recogniser makes of them (it
+ * refuses only a tag that ends past the limit), and the adapter need not
+ * read the option.
  */
 export function recogniseFirst(policy: string | undefined, headerLimit: string | undefined, recogniser: Recogniser,
   bytes: string, address: string): Route | undefined {

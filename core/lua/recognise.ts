@@ -155,19 +155,9 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
     atVersion = find(bytes, VERSION_ATTRIBUTE_DOUBLE, afterName, true);
     atLang = find(bytes, LANG_ATTRIBUTE_DOUBLE, afterName, true);
   }
-  let pos = afterName;
-  let from: string | undefined;
-  let to: string | undefined;
-  let content: string | undefined;
-  let streams: string | undefined;
-  let version = false;
-  let lang = false;
-  let id = false;
-  let declared = ' ';
-  /** The domain of a `from` read by FROM_ATTRIBUTE_LOWER or FROM_TO_LOWER. */
-  let fromLower: string | undefined;
   // `from` and a `to` of its domain where `from` is (FROM_TO_LOWER), read
-  // once here for the loop below and the check after this.
+  // once here for the check below and the loop after it. Before the loop's
+  // variables: fewer live registers under the calls (see routeOf).
   // (Four variables, no hole: tstl makes a table of `[, a] = ...`.)
   let fromToQuote: string | undefined;
   let fromToValue = '';
@@ -191,16 +181,24 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
     if (atVersion !== undefined && atVersion < tagEnd) filled += VERSION_LENGTH;
     if (atLang !== undefined && atLang < tagEnd) filled += LANG_LENGTH;
     if (filled === tagEnd - afterName) {
-      streams = STREAMS_NS;
-      content = CLIENT_NS;
-      if (fromToQuote !== undefined) {
-        from = fromToValue;
-        fromLower = fromToDomain;
-        to = fromToDomain;
-      }
-      pos = tagEnd;
+      // What routeOf makes of them, without its call: a client stream, and
+      // `from` (lower case) with `to` of its domain, or neither.
+      if (fromToQuote === undefined) return streamRoute(policy, 'client', '', '', false, '', false, '');
+      if (find(fromToDomain, '..', 1, true) !== undefined) return undefined;
+      return streamRoute(policy, 'client', fromToValue, fromToDomain, true, fromToDomain, true, '');
     }
   }
+  let pos = afterName;
+  let from: string | undefined;
+  let to: string | undefined;
+  let content: string | undefined;
+  let streams: string | undefined;
+  let version = false;
+  let lang = false;
+  let id = false;
+  let declared = ' ';
+  /** The domain of a `from` read by FROM_ATTRIBUTE_LOWER or FROM_TO_LOWER. */
+  let fromLower: string | undefined;
   while (pos !== tagEnd) {
     // The three common attributes, as the branches below would read them.
     if (pos === atStreams) {
