@@ -33,6 +33,6 @@ declare const coroutine: {
   resume(this: void, co: LuaCoroutine, ...args: unknown[]): LuaMultiReturn<[boolean, unknown]>;
   yield<T extends unknown[]>(this: void, ...values: unknown[]): LuaMultiReturn<T>;
 };
-/** Lua's collector: "step" with 0 does one basic step of its incremental
- * work. */
+/** Lua's collector: "step" with n > 0 counts n KiB more as allocated (its
+ * debt) and does the incremental work that is then due. */
 declare function collectgarbage(this: void, opt: 'step', size: number): boolean;

@@ -133,12 +133,14 @@ function act(txn: HaproxyTxn, policy: string | undefined): void {
     if (!ok) route = failed(txn, route === undefined ? address : route);
   }
   publish(txn, route as Route);
-  // One step of the collector for each connection: HAProxy's Lua state
-  // otherwise lets its heap grow to twice what is live before a cycle
-  // begins, and that garbage, held by malloc, is most of what an idle
-  // connection seems to cost (idle 6.3 KiB a connection without, 5.4 with,
-  // for ~4,600 instructions: bench/cost.mjs, HAProxy 2.6).
-  collectgarbage('step', 0);
+  // The collector paced a little faster: 8 KiB more debt for each
+  // connection. HAProxy's Lua state otherwise lets its heap grow to twice
+  // what is live before a cycle begins, and that garbage, held by malloc, is
+  // much of what an idle connection seems to cost (bench/cost.mjs, idle KiB
+  // a connection without / with: 6.3 / 5.5 on HAProxy 2.6, 6.0 / 5.5 on 3.4,
+  // for ~4,000 / ~7,000 instructions). Not `step 0` (one basic step): ~4,600
+  // instructions on Lua 5.3 but ~230,000 on 5.4, whose basic step is large.
+  collectgarbage('step', 8);
 }
 
 // Tail calls (`return`): no frame of their own on the connection's Lua
