@@ -10,7 +10,7 @@
 //     tcp-request content lua.jidroute
 //     default_backend xmpp_c2s      # balance hash var(sess.xmpp_key)
 import { Route, routeByAddress } from '../core/key';
-import { Recogniser, Router, currentRoute, feedRouter, newRouter, recognised, recogniseFirst } from '../core/router';
+import { MIN_HEADER_LIMIT, Recogniser, Router, currentRoute, feedRouter, newRouter, recognised, recogniseFirst } from '../core/router';
 import { RECOGNISER_LUA } from '../core/lua/recognise';
 import { skipClassLua } from '../core/lua/charclass';
 
@@ -43,36 +43,104 @@ function routeConnection(txn: HaproxyTxn, router: Router, first: string, address
   return currentRoute(router, address);
 }
 
-/** The route of one connection; `policy` undefined for lua.jidroute, which
- * reads sess.xmpp_policy (bare when unset), as configs written before
- * lua.jidroute_domain expect. A module-level function called through pcall:
- * a try block would make two closures for every connection. The first bytes
- * usually hold the whole header, which recogniseFirst decides without a
- * router. */
-function routeTxn(this: void, txn: HaproxyTxn, policy: string | undefined): Route {
-  const address = txn.f.src() || '';
-  const chosen = policy !== undefined ? policy : txn.get_var('sess.xmpp_policy');
+/** What the common path reads (through pcall, see act): the client's
+ * address, the policy (`policy` undefined for lua.jidroute, which reads
+ * sess.xmpp_policy, bare when unset, as configs written before
+ * lua.jidroute_domain expect) and the first bytes. */
+function readTxn(this: void, txn: HaproxyTxn, policy: string | undefined): LuaMultiReturn<[string, string | undefined, string]> {
+  // Each call as low on the stack as it goes: the policy into the parameter,
+  // then one local (get_var last, above the others, doubled the stack).
+  if (policy === undefined) policy = txn.get_var('sess.xmpp_policy');
+  let first = txn.req.data(0);
+  if (typeof first !== 'string') first = ''; // received(), without the call
+  return $multi(txn.f.src() || '', policy, first);
+}
+
+/** Everything else: the recogniser (unless the shared coroutine has asked it
+ * already: `offered`), then the full reader, reading on. sess.xmpp_header_limit
+ * is read here only: the first bytes act hands the shared coroutine are no
+ * longer than any limit (recogniseFirst), and a get_var costs ~1,000
+ * instructions. */
+function routeSlow(this: void, txn: HaproxyTxn, chosen: string | undefined, first: string, address: string, offered: boolean): Route {
   const limit = txn.get_var('sess.xmpp_header_limit');
-  const data = txn.req.data(0);
-  const first = typeof data === 'string' ? data : ''; // received(), without the call
-  const route = recogniseFirst(chosen, limit, RECOGNISER_LUA, first, address);
-  if (route !== undefined) return route;
+  if (!offered) {
+    const route = recogniseFirst(chosen, limit, RECOGNISER_LUA, first, address);
+    if (route !== undefined) return route;
+  }
   return routeConnection(txn, newRouter(chosen, limit, RECOGNISER_LUA), first, address);
 }
+
+/** What the shared coroutine yields when the recogniser declines. */
+const DECLINED = {};
+
+/** The body of the shared coroutine: recogniseFirst of what each resume
+ * hands it, yielded back (the route, or DECLINED). */
+function recogniseOnShared(this: void, first: string, chosen: string | undefined, address: string): void {
+  for (;;) {
+    const route = recogniseFirst(chosen, undefined, RECOGNISER_LUA, first, address);
+    [first, chosen, address] = coroutine.yield<[string, string | undefined, string]>(route === undefined ? DECLINED : route);
+  }
+}
+
+/**
+ * One coroutine for all connections, made when the module loads, that runs
+ * the recogniser. HAProxy keeps each connection's Lua thread (its stack, 40
+ * slots to begin with, and its call records) as long as the connection, and
+ * every C call asks for 20 free slots above it: the recogniser's calls, three
+ * Lua calls deep, doubled each thread's stack (0.6 KiB a connection, and
+ * malloc_consolidate for the 1,280 bytes). On this coroutine's stack, grown
+ * once, they cost nothing more; and made outside any connection, it has no
+ * count hook (HAProxy sets its hook on each connection's thread, and a hook
+ * there costs ~14 instructions every Lua instruction). Only pure core/ code
+ * runs on it: nothing that yields, no HAProxy function (those would find no
+ * connection behind this thread). Should it ever end in an error, or come
+ * back without an answer, it is dropped, never made again (one made on a
+ * connection's thread would carry that thread's hook and context), and the
+ * connections' own threads do the work, as before.
+ */
+let shared: LuaCoroutine | undefined = coroutine.create(recogniseOnShared);
+const resume = coroutine.resume;
 
 function source(this: void, txn: HaproxyTxn): string {
   return txn.f.src() || '';
 }
 
-function act(txn: HaproxyTxn, policy: string | undefined): void {
-  const [ok, result] = pcall(routeTxn, txn, policy);
-  if (ok) {
-    publish(txn, result as Route);
-    return;
-  }
-  if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(result));
+function failed(txn: HaproxyTxn, error: unknown): Route {
+  if (core !== undefined) core.log(core.err, 'jidroute: unexpected error, routing by address: ' + String(error));
   const [known, address] = pcall(source, txn);
-  publish(txn, routeByAddress(known ? address as string : '', 'error'));
+  return routeByAddress(known ? address as string : '', 'error');
+}
+
+/** The route of one connection, published. Functions at module level called
+ * through pcall: a try block would make two closures for every connection.
+ * Written for this thread's stack: on the common path no call runs above its
+ * 15th slot, so that the 40 slots HAProxy gives the thread suffice (`route`
+ * before the block, whose locals end with it, then publish low again). */
+function act(txn: HaproxyTxn, policy: string | undefined): void {
+  let route: unknown;
+  {
+    let [ok, address, chosen, first] = pcall(readTxn, txn, policy);
+    if (ok) {
+      if (shared !== undefined && first.length <= MIN_HEADER_LIMIT) {
+        const [resumed, answer] = resume(shared, first, chosen, address);
+        if (resumed && answer === DECLINED) [ok, route] = pcall(routeSlow, txn, chosen, first, address, true);
+        else if (resumed && answer !== undefined) route = answer;
+        else shared = undefined;
+      }
+      if (ok && route === undefined) [ok, route] = pcall(routeSlow, txn, chosen, first, address, false);
+    }
+    // The error: readTxn's in `address`, routeSlow's in `route`.
+    if (!ok) route = failed(txn, route === undefined ? address : route);
+  }
+  publish(txn, route as Route);
+  // The collector paced a little faster: 8 KiB more debt for each
+  // connection. HAProxy's Lua state otherwise lets its heap grow to twice
+  // what is live before a cycle begins, and that garbage, held by malloc, is
+  // much of what an idle connection seems to cost (bench/cost.mjs, idle KiB
+  // a connection without / with: 6.3 / 5.5 on HAProxy 2.6, 6.0 / 5.5 on 3.4,
+  // for ~4,000 / ~7,000 instructions). Not `step 0` (one basic step): ~4,600
+  // instructions on Lua 5.3 but ~230,000 on 5.4, whose basic step is large.
+  collectgarbage('step', 8);
 }
 
 // Tail calls (`return`): no frame of their own on the connection's Lua

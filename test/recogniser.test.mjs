@@ -38,7 +38,9 @@ function routeLua(interpreter, inputs) {
 
 const LOCAL = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ...'._-+!#$%()*,;?[]^`{|}~\\'];
 const RESOURCE = [...LOCAL, ' ', '@', '/', ':', '='];
-const LABELS = ['example', 'Example', 'EXAMPLE', 'tenant-a', 'Tenant-B', 'xn--bcher-kva', 'com', 'org', 'im', 'a', '127', '0', '-x'];
+// '' makes an empty label ('a..b', '.a', 'a.'): no domain, for either reader,
+// also where `to` repeats the domain of `from`.
+const LABELS = ['example', 'Example', 'EXAMPLE', 'tenant-a', 'Tenant-B', 'xn--bcher-kva', 'com', 'org', 'im', 'a', '127', '0', '-x', ''];
 
 /** A header as a client would write it, after one of the real shapes:
  * the same attributes in a random order, other JIDs, quotes and spacing;
@@ -72,8 +74,14 @@ function clientLike(rng) {
     const j = rng.int(i + 1);
     [attrs[i], attrs[j]] = [attrs[j], attrs[i]];
   }
+  // About every third one tidy, as most clients write theirs: one space
+  // between attributes and `to` right after `from` (the Lua recogniser's
+  // shortest path, core/lua/recognise.ts).
+  const tidy = rng.chance(0.3);
+  const at = (name) => attrs.findIndex(([n]) => n === name);
+  if (tidy && at('from') >= 0 && at('to') >= 0) attrs.splice(at('from') + 1, 0, attrs.splice(at('to'), 1)[0]);
   const quote = rng.chance(0.5) ? "'" : '"';
-  const space = () => rng.pick([' ', ' ', ' ', '  ', '\n', '\n ', '\t', '\r\n']);
+  const space = () => tidy ? ' ' : rng.pick([' ', ' ', ' ', '  ', '\n', '\n ', '\t', '\r\n']);
   let s = rng.pick(['', '', "<?xml version='1.0'?>", '<?xml version="1.0"?>', "<?xml version='1.0' encoding='UTF-8'?>", '<?xml version="1.0" encoding="utf-8"?>']);
   if (odd === 6) s = rng.pick(["<?xml version='1.0' encoding='utf8'?>", "<?xml version='1.0' ?>", "<?xml version='1.1'?>", "<?xml version='1.0' standalone='yes'?>", '\ufeff', ' ', "<?xml version='1.0'>"]);
   if (s && rng.chance(0.2)) s += rng.pick(['\n', ' ', '\r\n']);
@@ -92,6 +100,14 @@ function inputs() {
   const list = [];
   for (const v of [...loadVectors('development'), ...loadVectors('heldout')]) list.push({ bytes: byteString(v.bytes), policy: v.policy ?? 'bare' });
   for (const s of SHAPES) list.push({ bytes: byteString(Buffer.from(s.input, 'utf8')), policy: s.policy });
+  // The Lua recogniser's shortest path (core/lua/recognise.ts: the attributes
+  // it finds fill the tag) with JIDs both readers must refuse or read alike.
+  const tidy = (from, to, q) => `<?xml version='1.0'?><stream:stream from=${q}${from}${q} to=${q}${to}${q} xmlns=${q}jabber:client${q} ` +
+    `xmlns:stream=${q}${STREAMS}${q} version=${q}1.0${q} xml:lang=${q}en${q}>`;
+  for (const [from, to] of [['u@a..example', 'a..example'], ['u@example.', 'example.'], ['u@.example', '.example'], ['u@-a.example', '-a.example'],
+    ['u@example.com', 'example.com'], ['U@Example.com', 'Example.com'], ['u@example.com/r', 'example.com'], ['u@example.com', 'example.org']]) {
+    for (const q of ["'", '"']) for (const policy of ['bare', 'domain']) list.push({ bytes: byteString(Buffer.from(tidy(from, to, q), 'utf8')), policy });
+  }
   while (list.length < CASES) {
     // Generated headers of every kind (mostly the full reader's), the real
     // shapes with a few bytes changed, and headers like the clients' (some
