@@ -9,6 +9,7 @@
 // length however it is split.
 import { attributeValue, isNameStart, isSpace, isXmlText } from './xml';
 import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, SkipClass } from './charclass';
+import type { LowerPart, ReaderNatives } from './jid';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -45,6 +46,8 @@ export interface HeaderScan {
   limit: number;
   /** The platform's native way to pass over a run of bytes of one class. */
   skip: SkipClass;
+  /** The platform's mapping of a non-ASCII JID part (jid.ts), if it has one. */
+  lower: LowerPart | undefined;
   step: number;
   /** Next byte to read. */
   pos: number;
@@ -66,9 +69,11 @@ export interface HeaderScan {
   end: number;
 }
 
-export function newHeaderScan(limit: number, skip: SkipClass): HeaderScan {
+/** `natives`: the platform's (a Recogniser is one): one argument, as build.mjs
+ * forwards newHeaderScan's two. */
+export function newHeaderScan(limit: number, natives: ReaderNatives): HeaderScan {
   return {
-    limit, skip, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
+    limit, skip: natives.skipClass, lower: natives.lowerPart, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
     element: '', attrs: {}, names: [], outcome: MORE, end: 0,
   };
 }

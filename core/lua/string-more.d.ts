@@ -1,0 +1,17 @@
+// Lua's string library and tonumber, as far as core/lua/casemap.ts uses them
+// (added to core/lua/lua.d.ts's). Positions are 1-based, as in Lua.
+/// <reference types="@typescript-to-lua/language-extensions" />
+/** @noSelf */
+declare namespace string {
+  /** `s` with every match of `pattern` replaced by what `repl` returns for
+   * it (the match itself when it returns nil), and how many matched. */
+  function gsub(s: string, pattern: string, repl: (this: void, match: string) => string | undefined): LuaMultiReturn<[string, number]>;
+  /** The bytes of `s` from `i` to `j`. */
+  function byte(s: string, i: number, j: number): LuaMultiReturn<number[]>;
+  /** The bytes of `s` from `i` to `j`, as a string. */
+  function sub(s: string, i: number, j: number): string;
+  /** `s` with ASCII capitals lowered (in the C locale, which HAProxy keeps). */
+  function lower(s: string): string;
+}
+/** The number `s` spells in `base`, or nil. */
+declare function tonumber(this: void, s: string, base: number): number | undefined;
