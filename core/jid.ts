@@ -90,12 +90,14 @@ export function lowerPart(this: void, part: string, kind: number): string | unde
   return lowerPartWith(part, kind === LOCALPART ? localpartAllows : domainAllows);
 }
 
-/** What the JID reader takes from the platform: its runs of bytes, and its
- * mapping of non-ASCII parts (lowerPart when it has none). A Recogniser is one
- * (core/router.ts). */
+/** What the full reader takes from the platform: its runs of bytes, its
+ * mapping of non-ASCII parts (lowerPart when it has none), and its check of
+ * non-ASCII attribute text (xml.ts's isXmlText when it has none). A Recogniser
+ * is one (core/router.ts). */
 export interface ReaderNatives {
   skipClass: SkipClass;
   lowerPart?: LowerPart;
+  isXmlText?: (this: void, raw: string) => boolean;
 }
 
 /** An IP-literal domainpart: "[" IPv6address "]" (RFC 7622 §3.2, RFC 3986 §3.2.2

@@ -43,6 +43,9 @@ export interface Recogniser {
   /** The full reader's case mapping of a non-ASCII JID part (jid.ts);
    * without it, the portable lowerPart. */
   lowerPart?: LowerPart;
+  /** The full reader's check of non-ASCII attribute text (xml.ts's
+   * isXmlText); without it, isXmlText. */
+  isXmlText?: (this: void, raw: string) => boolean;
 }
 
 export interface Router {

@@ -1,80 +1,96 @@
 // The case mapping of a non-ASCII JID part for the Lua build (HAProxy):
-// core/jid.ts's lowerPart, with the per-byte work done by Lua's string
-// library. lowerPart's loop costs about 23k instructions a code point in
+// core/jid.ts's lowerPart, done by Lua's string library with no Lua code a
+// code point. lowerPart's loop costs about 23k instructions a code point in
 // lua5.3 (typescript-to-lua's parseInt and charCodeAt helpers, and a string
-// made again for every code point); here one string.find checks the ASCII
-// bytes and string.gsub hands each non-ASCII sequence to a short function
-// that checks it and looks its lowercase up in the core's table
-// (core/casemap-table.ts) with string.byte. core/js/casemap.ts is the
-// JavaScript one; the parity tests hold the two builds to the same answers.
+// made again for every code point), and a string.gsub calling a function per
+// code point still about 10k; here utf8.len checks the UTF-8, and one
+// string.gsub with a table maps every code point that changes, or that the
+// part may not hold (to a NUL byte, which one plain string.find then sees):
+// under 1k instructions a code point. core/js/casemap.ts is the JavaScript
+// one; test/lua-parity.test.mjs and test/fuzz-core.test.mjs hold the two
+// builds to the same answers.
 import { encodeUtf8 } from '../bytes';
-import { lowerMultiUtf8 } from '../casemap';
-import { BLOCKS, DELTAS, DELTA_WIDTH, FIRST_CHAR, PAGES, PAGE_SIZE } from '../casemap-table';
+import { lowerCodePoint, lowerMultiUtf8 } from '../casemap';
+import { BLOCKS, FIRST_CHAR, PAGES, PAGE_SIZE } from '../casemap-table';
 import { LOCALPART } from '../jid';
 
-/** Lua patterns with raw bytes (String.fromCharCode is string.char; a string
- * is never changed, so module-level ones hold no state). A sequence: a byte
- * above 0x7f and the continuation bytes after it. */
-const SEQUENCE = '[' + String.fromCharCode(0x80) + '-' + String.fromCharCode(0xff) + '][' +
-  String.fromCharCode(0x80) + '-' + String.fromCharCode(0xbf) + ']*';
-/** ASCII a localpart may not hold: controls, space, " & ' / : < > @. */
-const LOCALPART_REFUSED = '[' + String.fromCharCode(0) + '-' + String.fromCharCode(0x20) + '"&\'/:<>@' +
-  String.fromCharCode(0x7f) + ']';
-/** ASCII a domain may not hold: anything but letters, digits, '-' and '.'. */
-const DOMAIN_REFUSED = '[^A-Za-z0-9.%-' + String.fromCharCode(0x80) + '-' + String.fromCharCode(0xff) + ']';
+type SequenceMap = { [sequence: string]: string };
 
-/** Whether a non-ASCII code point may stand in no JID part (core/jid.ts's
- * isForbiddenAnywhere and isSpaceSeparator above U+007F). */
-function refusedBeyondAscii(cp: number): boolean {
-  if (cp < 0x1680) return cp <= 0xa0;
+/** What a code point the part may not hold becomes in the mapping: a NUL
+ * byte, which no part holds (it is refused itself). */
+const REFUSED = String.fromCharCode(0);
+
+/** A byte the mapping must look at, and the continuation bytes after it: in a
+ * localpart, ASCII capitals, the ASCII it refuses (controls, space,
+ * " & ' / : < > @) and every byte above 0x7f; in a domain, anything but
+ * a-z, 0-9, '.' and '-'. Raw bytes through String.fromCharCode (string.char). */
+const CONTINUATION = '[' + String.fromCharCode(0x80) + '-' + String.fromCharCode(0xbf) + ']*';
+const LOCALPART_LOOKED_AT = '[' + String.fromCharCode(0) + '-' + String.fromCharCode(0x20) + '"&\'/:<>@A-Z' +
+  String.fromCharCode(0x7f) + '-' + String.fromCharCode(0xff) + ']' + CONTINUATION;
+const DOMAIN_LOOKED_AT = '[^a-z0-9.%-]' + CONTINUATION;
+/** A lead byte of a surrogate's UTF-8 (lua5.3's utf8.len takes those). */
+const SURROGATE_LEAD = String.fromCharCode(0xed);
+const SURROGATE = SURROGATE_LEAD + '[' + String.fromCharCode(0xa0) + '-' + String.fromCharCode(0xbf) + ']';
+
+/** Whether a JID part may not hold code point `cp` whatever its kind
+ * (core/jid.ts's isForbiddenAnywhere and isSpaceSeparator). */
+function refusedAnywhere(cp: number): boolean {
+  if (cp < 0x1680) return cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0);
   return cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 ||
     cp === 0x202f || cp === 0x205f || cp === 0x3000 || cp === 0xfffd;
 }
 
-/** The lowercase of `cp` as UTF-8, or undefined when it is `cp` itself: the
- * direct index of core/casemap.ts's lowerCodePoint, read with string.byte. */
-function lowerOf(cp: number): string | undefined {
-  const page = (cp - (cp % PAGE_SIZE)) / PAGE_SIZE;
-  if (page >= PAGES.length) return undefined;
-  const [pageByte] = string.byte(PAGES, page + 1, page + 1);
-  const block = pageByte - FIRST_CHAR;
-  if (block === 0) return undefined;
-  const at = (block - 1) * PAGE_SIZE + (cp % PAGE_SIZE) + 1;
-  const [entryByte] = string.byte(BLOCKS, at, at);
-  const entry = entryByte - FIRST_CHAR;
-  if (entry === 0) return undefined;
-  if (entry === 1) return lowerMultiUtf8(cp);
-  const record = entry * DELTA_WIDTH + 1;
-  const [sign] = string.byte(DELTAS, record, record);
-  const delta = tonumber(string.sub(DELTAS, record + 1, record + 5), 16) as number;
-  return encodeUtf8(sign === 0x2d ? cp - delta : cp + delta);
+/** The ASCII a part of `kind` refuses beyond refusedAnywhere's. */
+function refusedAscii(b: number, kind: number): boolean {
+  if (kind === LOCALPART) {
+    return b === 0x22 || b === 0x26 || b === 0x27 || b === 0x2f || b === 0x3a || b === 0x3c || b === 0x3e || b === 0x40;
+  }
+  return !((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x2e);
 }
 
+/** The UTF-8 of every code point that lowers to another, to that one's; of
+ * every one a part of `kind` may not hold, to REFUSED. Made from the core's
+ * table (core/casemap-table.ts) once a Lua state, on the first non-ASCII part
+ * (about 1 ms of lua5.3; a few thousand entries): a table the Lua state
+ * keeps, the same for every connection, never changed once made. */
+function sequenceMap(kind: number): SequenceMap {
+  const map: SequenceMap = {};
+  for (let cp = 0; cp < 0x80; cp++) {
+    if (refusedAnywhere(cp) || refusedAscii(cp, kind)) map[String.fromCharCode(cp)] = REFUSED;
+    else if (cp >= 0x41 && cp <= 0x5a) map[String.fromCharCode(cp)] = String.fromCharCode(cp + 32);
+  }
+  for (let cp = 0x80; cp <= 0xa0; cp++) map[encodeUtf8(cp)] = REFUSED;
+  for (const cp of [0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfffd]) map[encodeUtf8(cp)] = REFUSED;
+  for (let cp = 0x2000; cp <= 0x200a; cp++) map[encodeUtf8(cp)] = REFUSED;
+  for (let page = 0; page < PAGES.length; page++) {
+    const block = PAGES.charCodeAt(page) - FIRST_CHAR;
+    if (block === 0) continue;
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (BLOCKS.charCodeAt((block - 1) * PAGE_SIZE + i) === FIRST_CHAR) continue;
+      const cp = page * PAGE_SIZE + i;
+      const lower = lowerCodePoint(cp);
+      map[encodeUtf8(cp)] = lower < 0 ? lowerMultiUtf8(cp) : encodeUtf8(lower);
+    }
+  }
+  return map;
+}
+
+let localpartMap: SequenceMap | undefined;
+let domainMap: SequenceMap | undefined;
+
 export function lowerPartLua(this: void, part: string, kind: number): string | undefined {
-  if (string.find(part, kind === LOCALPART ? LOCALPART_REFUSED : DOMAIN_REFUSED, 1) !== undefined) return undefined;
-  let valid = true;
-  const [mapped] = string.gsub(part, SEQUENCE, function (this: void, seq: string): string | undefined {
-    const n = seq.length;
-    const [b0, b1, b2, b3] = string.byte(seq, 1, 4);
-    let cp = -1;
-    if (n === 2 && b0 >= 0xc2 && b0 <= 0xdf) {
-      cp = (b0 - 0xc0) * 64 + (b1 - 0x80);
-    } else if (n === 3 && b0 >= 0xe0 && b0 <= 0xef) {
-      cp = ((b0 - 0xe0) * 64 + (b1 - 0x80)) * 64 + (b2 - 0x80);
-      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) cp = -1;
-    } else if (n === 4 && b0 >= 0xf0 && b0 <= 0xf4) {
-      cp = (((b0 - 0xf0) * 64 + (b1 - 0x80)) * 64 + (b2 - 0x80)) * 64 + (b3 - 0x80);
-      if (cp < 0x10000 || cp > 0x10ffff) cp = -1;
-    }
-    if (cp < 0 || refusedBeyondAscii(cp)) {
-      valid = false;
-      return undefined;
-    }
-    return lowerOf(cp);
-  });
-  if (!valid) return undefined;
-  // ASCII capitals: string.lower on runs of them alone, so that no byte
-  // above 0x7f meets a locale's tolower.
-  const [lowered] = string.gsub(mapped, '[A-Z]+', string.lower);
-  return lowered;
+  // UTF-8 (no overlongs, nothing above U+10FFFF in lua5.3 and lua5.4 alike;
+  // surrogates looked for apart, as lua5.3 takes them).
+  if (utf8.len(part) === undefined) return undefined;
+  if (string.find(part, SURROGATE_LEAD, 1, true) !== undefined && string.find(part, SURROGATE, 1) !== undefined) return undefined;
+  let map: SequenceMap;
+  if (kind === LOCALPART) {
+    if (localpartMap === undefined) localpartMap = sequenceMap(LOCALPART);
+    map = localpartMap;
+  } else {
+    if (domainMap === undefined) domainMap = sequenceMap(kind);
+    map = domainMap;
+  }
+  const [mapped] = string.gsub(part, kind === LOCALPART ? LOCALPART_LOOKED_AT : DOMAIN_LOOKED_AT, map);
+  return string.find(mapped, REFUSED, 1, true) === undefined ? mapped : undefined;
 }

@@ -13,6 +13,7 @@ import { CLIENT_NS, COMPONENT_NS, Policy, Route, SERVER_NS, STREAMS_NS, StreamKi
 import { Recogniser } from '../router';
 import { skipClassLua } from './charclass';
 import { lowerPartLua } from './casemap';
+import { isXmlTextLua } from './xmltext';
 
 // Lua's own functions held in locals: a call then reads one upvalue instead
 // of the global table `string` and its field (HAProxy runs a hook on every
@@ -303,4 +304,4 @@ export function recogniseLua(this: void, bytes: string, policy: Policy, limit: n
 }
 
 /** What haproxy/jidroute.ts hands to the router. */
-export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua, lowerPart: lowerPartLua };
+export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua, lowerPart: lowerPartLua, isXmlText: isXmlTextLua };
