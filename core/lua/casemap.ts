@@ -7,11 +7,11 @@
 // string.gsub with a table maps every code point that changes, or that the
 // part may not hold (to a NUL byte, which one plain string.find then sees):
 // under 1k instructions a code point. core/js/casemap.ts is the JavaScript
-// one; test/lua-parity.test.mjs and test/fuzz-core.test.mjs hold the two
-// builds to the same answers.
+// one; test/casemap.test.mjs (every code point), test/lua-parity.test.mjs and
+// test/fuzz-core.test.mjs hold the two builds to the same answers.
 import { encodeUtf8 } from '../bytes';
-import { lowerCodePoint, lowerMultiUtf8 } from '../casemap';
-import { BLOCKS, FIRST_CHAR, PAGES, PAGE_SIZE } from '../casemap-table';
+import { lowerMultiUtf8 } from '../casemap';
+import { BLOCKS, DELTAS, DELTA_WIDTH, FIRST_CHAR, PAGES, PAGE_SIZE } from '../casemap-table';
 import { LOCALPART } from '../jid';
 
 type SequenceMap = { [sequence: string]: string };
@@ -48,35 +48,63 @@ function refusedAscii(b: number, kind: number): boolean {
   return !((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x2e);
 }
 
-/** The UTF-8 of every code point that lowers to another, to that one's; of
- * every one a part of `kind` may not hold, to REFUSED. Made from the core's
- * table (core/casemap-table.ts) once a Lua state, on the first non-ASCII part
- * (about 1 ms of lua5.3; a few thousand entries): a table the Lua state
- * keeps, the same for every connection, never changed once made. */
-function sequenceMap(kind: number): SequenceMap {
+/** The UTF-8 of every non-ASCII code point that lowers to another, to that
+ * one's; of every one no part may hold, to REFUSED. Read from the core's
+ * table (core/casemap-table.ts) with string.byte and tonumber, not with
+ * casemap.ts's lowerCodePoint (typescript-to-lua's parseInt would make this
+ * take some 30M instructions instead of a few M). */
+function nonAsciiMap(): SequenceMap {
   const map: SequenceMap = {};
-  for (let cp = 0; cp < 0x80; cp++) {
-    if (refusedAnywhere(cp) || refusedAscii(cp, kind)) map[String.fromCharCode(cp)] = REFUSED;
-    else if (cp >= 0x41 && cp <= 0x5a) map[String.fromCharCode(cp)] = String.fromCharCode(cp + 32);
-  }
   for (let cp = 0x80; cp <= 0xa0; cp++) map[encodeUtf8(cp)] = REFUSED;
   for (const cp of [0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfffd]) map[encodeUtf8(cp)] = REFUSED;
   for (let cp = 0x2000; cp <= 0x200a; cp++) map[encodeUtf8(cp)] = REFUSED;
+  // Which page each block is: PAGES has a byte a page, the block's number.
+  const pageOf: number[] = [];
   for (let page = 0; page < PAGES.length; page++) {
-    const block = PAGES.charCodeAt(page) - FIRST_CHAR;
-    if (block === 0) continue;
-    for (let i = 0; i < PAGE_SIZE; i++) {
-      if (BLOCKS.charCodeAt((block - 1) * PAGE_SIZE + i) === FIRST_CHAR) continue;
-      const cp = page * PAGE_SIZE + i;
-      const lower = lowerCodePoint(cp);
-      map[encodeUtf8(cp)] = lower < 0 ? lowerMultiUtf8(cp) : encodeUtf8(lower);
+    const [pageByte] = string.byte(PAGES, page + 1, page + 1);
+    if (pageByte !== FIRST_CHAR) pageOf[pageByte - FIRST_CHAR] = page;
+  }
+  // Every entry that is not ' ', found by string.find.
+  let at = string.find(BLOCKS, '[^ ]', 1);
+  while (at !== undefined) {
+    const [entryByte] = string.byte(BLOCKS, at, at);
+    const entry = entryByte - FIRST_CHAR;
+    const cp = pageOf[(at - 1 - ((at - 1) % PAGE_SIZE)) / PAGE_SIZE + 1] * PAGE_SIZE + ((at - 1) % PAGE_SIZE);
+    if (entry === 1) {
+      map[encodeUtf8(cp)] = lowerMultiUtf8(cp);
+    } else {
+      const record = entry * DELTA_WIDTH + 1;
+      const [sign] = string.byte(DELTAS, record, record);
+      const delta = tonumber(string.sub(DELTAS, record + 1, record + 5), 16) as number;
+      map[encodeUtf8(cp)] = encodeUtf8(sign === 0x2d ? cp - delta : cp + delta);
     }
+    at = string.find(BLOCKS, '[^ ]', at + 1);
   }
   return map;
 }
 
+/** nonAsciiMap's entries, and ASCII's for a part of `kind`: capitals to small
+ * letters, what it refuses to REFUSED. Made once a Lua state, on the first
+ * non-ASCII part of each kind: a table the Lua state keeps, the same for
+ * every connection, never changed once made. */
+function sequenceMap(kind: number, nonAscii: SequenceMap): SequenceMap {
+  const map: SequenceMap = {};
+  for (const sequence in nonAscii) map[sequence] = nonAscii[sequence];
+  for (let cp = 0; cp < 0x80; cp++) {
+    if (refusedAnywhere(cp) || refusedAscii(cp, kind)) map[String.fromCharCode(cp)] = REFUSED;
+    else if (cp >= 0x41 && cp <= 0x5a) map[String.fromCharCode(cp)] = String.fromCharCode(cp + 32);
+  }
+  return map;
+}
+
+let nonAsciiLowered: SequenceMap | undefined;
 let localpartMap: SequenceMap | undefined;
 let domainMap: SequenceMap | undefined;
+
+function nonAscii(): SequenceMap {
+  if (nonAsciiLowered === undefined) nonAsciiLowered = nonAsciiMap();
+  return nonAsciiLowered;
+}
 
 export function lowerPartLua(this: void, part: string, kind: number): string | undefined {
   // UTF-8 (no overlongs, nothing above U+10FFFF in lua5.3 and lua5.4 alike;
@@ -85,10 +113,10 @@ export function lowerPartLua(this: void, part: string, kind: number): string | u
   if (string.find(part, SURROGATE_LEAD, 1, true) !== undefined && string.find(part, SURROGATE, 1) !== undefined) return undefined;
   let map: SequenceMap;
   if (kind === LOCALPART) {
-    if (localpartMap === undefined) localpartMap = sequenceMap(LOCALPART);
+    if (localpartMap === undefined) localpartMap = sequenceMap(LOCALPART, nonAscii());
     map = localpartMap;
   } else {
-    if (domainMap === undefined) domainMap = sequenceMap(kind);
+    if (domainMap === undefined) domainMap = sequenceMap(kind, nonAscii());
     map = domainMap;
   }
   const [mapped] = string.gsub(part, kind === LOCALPART ? LOCALPART_LOOKED_AT : DOMAIN_LOOKED_AT, map);
