@@ -9,6 +9,7 @@
 // length however it is split.
 import { attributeValue, isNameStart, isSpace, isXmlText } from './xml';
 import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, SkipClass } from './charclass';
+import type { LowerPart, ReaderNatives } from './jid';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -45,6 +46,10 @@ export interface HeaderScan {
   limit: number;
   /** The platform's native way to pass over a run of bytes of one class. */
   skip: SkipClass;
+  /** The platform's mapping of a non-ASCII JID part (jid.ts), if it has one. */
+  lower: LowerPart | undefined;
+  /** The platform's xml.ts isXmlText, if it has one. */
+  xmlText: ((this: void, raw: string) => boolean) | undefined;
   step: number;
   /** Next byte to read. */
   pos: number;
@@ -66,11 +71,20 @@ export interface HeaderScan {
   end: number;
 }
 
-export function newHeaderScan(limit: number, skip: SkipClass): HeaderScan {
+/** `natives`: the platform's (a Recogniser is one): one argument, as build.mjs
+ * forwards newHeaderScan's two. */
+export function newHeaderScan(limit: number, natives: ReaderNatives): HeaderScan {
   return {
-    limit, skip, step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
+    limit, skip: natives.skipClass, lower: natives.lowerPart, xmlText: natives.isXmlText,
+    step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
     element: '', attrs: {}, names: [], outcome: MORE, end: 0,
   };
+}
+
+/** xml.ts's isXmlText, the platform's way when it has one: a loop over the
+ * code points costs about 9k instructions each in njs. */
+function xmlText(scan: HeaderScan, raw: string): boolean {
+  return scan.xmlText === undefined ? isXmlText(raw) : scan.xmlText(raw);
 }
 
 /** The value of attribute `name` (decoded), or undefined. */
@@ -244,7 +258,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       if (pos >= len) break;
       const name = buf.substring(scan.mark, pos);
       // Bytes >= 0x80 must be UTF-8 (checked only where there are any).
-      if (scan.skip(name, 0, PLAIN_TEXT_BYTES) < name.length && !isXmlText(name)) return endScan(scan, MALFORMED);
+      if (scan.skip(name, 0, PLAIN_TEXT_BYTES) < name.length && !xmlText(scan, name)) return endScan(scan, MALFORMED);
       if (step === STEP_ELEMENT_NAME) {
         scan.element = name;
         scan.spaced = false;
@@ -300,7 +314,7 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
       let value: string | undefined = raw;
       // Most values are plain ASCII text that XML reads as it is.
       if (scan.skip(raw, 0, PLAIN_TEXT_BYTES) < raw.length) {
-        if (raw.indexOf('<') >= 0 || !isXmlText(raw)) return endScan(scan, MALFORMED);
+        if (raw.indexOf('<') >= 0 || !xmlText(scan, raw)) return endScan(scan, MALFORMED);
         value = attributeValue(raw);
         if (value === undefined) return endScan(scan, RESTRICTED_XML);
       }

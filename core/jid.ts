@@ -49,7 +49,7 @@ function isExcludedFromLocalpart(cp: number): boolean {
  * https://www.rfc-editor.org/rfc/rfc8265#section-3.3.2). Undefined when the bytes
  * are not UTF-8 or hold a code point `allowed` refuses.
  */
-function lowerPart(part: string, allowed: (cp: number) => boolean): string | undefined {
+function lowerPartWith(part: string, allowed: (cp: number) => boolean): string | undefined {
   let out = '';
   let i = 0;
   while (i < part.length) {
@@ -73,6 +73,33 @@ function domainAllows(cp: number): boolean {
     (cp >= 0x30 && cp <= 0x39) || cp === 0x2d || cp === 0x2e;
 }
 
+/** Which part a platform's mapping (LowerPart) reads: the code points each
+ * refuses differ only in ASCII (localpartAllows, domainAllows). */
+export const LOCALPART = 0;
+export const DOMAINPART = 1;
+
+/** A part (not all ASCII) case-mapped code point by code point, or undefined
+ * when it is not UTF-8 or holds a code point the part may not hold: what
+ * lowerPart gives, found the platform's native way (core/js/casemap.ts,
+ * core/lua/casemap.ts): in njs a loop here costs about 32k instructions a
+ * code point. */
+export type LowerPart = (this: void, part: string, kind: number) => string | undefined;
+
+/** The portable mapping, which the platforms' are held to (test/casemap.test.mjs). */
+export function lowerPart(this: void, part: string, kind: number): string | undefined {
+  return lowerPartWith(part, kind === LOCALPART ? localpartAllows : domainAllows);
+}
+
+/** What the full reader takes from the platform: its runs of bytes, its
+ * mapping of non-ASCII parts (lowerPart when it has none), and its check of
+ * non-ASCII attribute text (xml.ts's isXmlText when it has none). A Recogniser
+ * is one (core/router.ts). */
+export interface ReaderNatives {
+  skipClass: SkipClass;
+  lowerPart?: LowerPart;
+  isXmlText?: (this: void, raw: string) => boolean;
+}
+
 /** An IP-literal domainpart: "[" IPv6address "]" (RFC 7622 §3.2, RFC 3986 §3.2.2
  * https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2), checked for its
  * characters; lowercased. */
@@ -92,7 +119,7 @@ function ipLiteral(part: string): string | undefined {
  * (RFC 7622 §3.2 https://www.rfc-editor.org/rfc/rfc7622#section-3.2).
  * Undefined when it is empty, has an empty label, or is too long.
  */
-export function normaliseDomain(part: string, skip: SkipClass): string | undefined {
+export function normaliseDomain(part: string, skip: SkipClass, lower?: LowerPart): string | undefined {
   if (part.length > MAX_MAPPED_FROM + 1) return undefined; // + a trailing dot
   let domain = part;
   if (domain.charCodeAt(domain.length - 1) === 0x2e) domain = domain.substring(0, domain.length - 1);
@@ -100,7 +127,7 @@ export function normaliseDomain(part: string, skip: SkipClass): string | undefin
   let lowered: string | undefined;
   if (domain.charCodeAt(0) === 0x5b) lowered = ipLiteral(domain);
   else if (skip(domain, 0, DOMAIN_ASCII_BYTES) === domain.length) lowered = domain.toLowerCase(); // ASCII: the common case
-  else lowered = lowerPart(domain, domainAllows);
+  else lowered = (lower === undefined ? lowerPart : lower)(domain, DOMAINPART);
   if (lowered === undefined || lowered.length > MAX_PART_OCTETS) return undefined;
   if (lowered.charCodeAt(0) === 0x2e || lowered.indexOf('..') >= 0 ||
       lowered.charCodeAt(lowered.length - 1) === 0x2e) return undefined;
@@ -109,11 +136,11 @@ export function normaliseDomain(part: string, skip: SkipClass): string | undefin
 
 /** The localpart, case-mapped and checked (RFC 7622 §3.3
  * https://www.rfc-editor.org/rfc/rfc7622#section-3.3): 1 to 1023 octets. */
-export function normaliseLocalpart(part: string, skip: SkipClass): string | undefined {
+export function normaliseLocalpart(part: string, skip: SkipClass, lower?: LowerPart): string | undefined {
   if (part.length > MAX_MAPPED_FROM) return undefined;
   const lowered = skip(part, 0, LOCALPART_ASCII_BYTES) === part.length
     ? part.toLowerCase() // ASCII: the common case, and toLowerCase is ASCII-only in every build
-    : lowerPart(part, localpartAllows);
+    : (lower === undefined ? lowerPart : lower)(part, LOCALPART);
   if (lowered === undefined || lowered.length === 0 || lowered.length > MAX_PART_OCTETS) return undefined;
   return lowered;
 }
@@ -136,10 +163,11 @@ function resourceIsValid(part: string, skip: SkipClass): boolean {
  * The bare JID of `jid` (a byte string), or undefined when it is not a valid
  * JID. RFC 7622 §3.1 https://www.rfc-editor.org/rfc/rfc7622#section-3.1: the
  * resourcepart starts at the first '/', then the localpart ends at the first
- * '@' before it. `skip` is the platform's native run finder (charclass.js.ts,
- * charclass.lua.ts).
+ * '@' before it. `skip` is the platform's native run finder (core/js/charclass.ts,
+ * core/lua/charclass.ts), `lower` its mapping of non-ASCII parts (lowerPart when
+ * there is none).
  */
-export function parseBareJid(jid: string, skip: SkipClass): BareJid | undefined {
+export function parseBareJid(jid: string, skip: SkipClass, lower?: LowerPart): BareJid | undefined {
   let bare = jid;
   const slash = jid.indexOf('/');
   if (slash >= 0) {
@@ -149,11 +177,11 @@ export function parseBareJid(jid: string, skip: SkipClass): BareJid | undefined 
   const at = bare.indexOf('@');
   let local = '';
   if (at >= 0) {
-    const mapped = normaliseLocalpart(bare.substring(0, at), skip);
+    const mapped = normaliseLocalpart(bare.substring(0, at), skip, lower);
     if (mapped === undefined) return undefined;
     local = mapped;
   }
-  const domain = normaliseDomain(bare.substring(at + 1), skip);
+  const domain = normaliseDomain(bare.substring(at + 1), skip, lower);
   if (domain === undefined) return undefined;
   return { local, domain };
 }

@@ -111,8 +111,8 @@ export function routeHeader(scan: HeaderScan, policy: Policy, address: string): 
 
   const fromValue = attribute(scan, 'from');
   const toValue = attribute(scan, 'to');
-  const fromJid = fromValue === undefined ? undefined : parseBareJid(fromValue, scan.skip);
-  const toJid = toValue === undefined ? undefined : parseBareJid(toValue, scan.skip);
+  const fromJid = fromValue === undefined ? undefined : parseBareJid(fromValue, scan.skip, scan.lower);
+  const toJid = toValue === undefined ? undefined : parseBareJid(toValue, scan.skip, scan.lower);
   const from = fromJid === undefined ? '' : bareJidString(fromJid);
   const to = toJid === undefined ? '' : toJid.domain;
 

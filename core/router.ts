@@ -6,6 +6,7 @@
 // parseHeaderLimit from here, nothing else.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { SkipClass } from './charclass';
+import type { LowerPart } from './jid';
 import { BY_ADDR, POLICY_BARE, POLICY_DOMAIN, Policy, Route, routeByAddress, routeHeader } from './key';
 import { HELLO_MORE, HelloScan, newHelloScan, routeHello, scanHello, startsTlsRecord } from './tls-hello';
 
@@ -35,6 +36,12 @@ export interface Recogniser {
   recognise: (this: void, bytes: string, policy: Policy, limit: number) => Route | undefined;
   /** The full reader's runs of bytes of one class (charclass.ts). */
   skipClass: SkipClass;
+  /** The full reader's case mapping of a non-ASCII JID part (jid.ts);
+   * without it, the portable lowerPart. */
+  lowerPart?: LowerPart;
+  /** The full reader's check of non-ASCII attribute text (xml.ts's
+   * isXmlText); without it, isXmlText. */
+  isXmlText?: (this: void, raw: string) => boolean;
 }
 
 export interface Router {
@@ -137,7 +144,7 @@ export function recogniseFirst(policy: string | undefined, headerLimit: string |
  * client sent so far, as a byte string. */
 export function feedRouter(router: Router, bytes: string): boolean {
   // Direct TLS passed through: the ClientHello is read instead of a header.
-  if (router.hello === undefined && startsTlsRecord(bytes)) router.hello = newHelloScan(router.limit, router.recogniser.skipClass);
+  if (router.hello === undefined && startsTlsRecord(bytes)) router.hello = newHelloScan(router.limit, router.recogniser);
   if (router.hello !== undefined) return scanHello(router.hello, bytes) !== HELLO_MORE;
   if (router.route !== undefined) return true;
   // Clients write their header in one go: the first bytes usually hold it
@@ -148,7 +155,7 @@ export function feedRouter(router: Router, bytes: string): boolean {
     router.route = router.recogniser.recognise(bytes, router.policy, router.limit);
     if (router.route !== undefined) return true;
   }
-  if (router.scan === undefined) router.scan = newHeaderScan(router.limit, router.recogniser.skipClass);
+  if (router.scan === undefined) router.scan = newHeaderScan(router.limit, router.recogniser);
   return scanHeader(router.scan, bytes) !== MORE;
 }
 

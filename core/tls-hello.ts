@@ -22,6 +22,7 @@
 // header limit: a hello that needs more bytes is too long.
 import { BY_ADDR, POLICY_DOMAIN, Route, RouteBy, routeByAddress } from './key';
 import { normaliseDomain } from './jid';
+import type { LowerPart, ReaderNatives } from './jid';
 import { SkipClass } from './charclass';
 
 /** Not finished: more bytes are needed. */
@@ -59,6 +60,8 @@ export interface HelloScan {
   limit: number;
   /** The platform's runs of bytes (charclass.ts), for the name's domain check. */
   skip: SkipClass;
+  /** The platform's mapping of a non-ASCII name (jid.ts), if it has one. */
+  lower: LowerPart | undefined;
   outcome: number;
   /** Where the current record ends (the next record header starts). */
   recordEnd: number;
@@ -74,9 +77,9 @@ export interface HelloScan {
   caller: number;
 }
 
-export function newHelloScan(limit: number, skip: SkipClass): HelloScan {
+export function newHelloScan(limit: number, natives: ReaderNatives): HelloScan {
   return {
-    limit, skip, outcome: HELLO_MORE, recordEnd: 0, fragmentStart: 0, held: '', messageLength: -1,
+    limit, skip: natives.skipClass, lower: natives.lowerPart, outcome: HELLO_MORE, recordEnd: 0, fragmentStart: 0, held: '', messageLength: -1,
     name: '', caller: CALLER_CLIENT,
   };
 }
@@ -222,7 +225,7 @@ function readExtensions(h: HelloScan, m: string, start: number): boolean {
   // The host name is normalised as `to`'s domainpart is (core/jid.ts). RFC
   // 6066 has it ASCII without a trailing dot; one that is no domain (an
   // '@', a '/', an empty label) counts as absent.
-  const domain = names === 1 && name !== '' ? normaliseDomain(name, h.skip) : undefined;
+  const domain = names === 1 && name !== '' ? normaliseDomain(name, h.skip, h.lower) : undefined;
   h.name = domain === undefined ? '' : domain;
   h.caller = client || !alpn ? CALLER_CLIENT : server ? CALLER_SERVER : CALLER_OTHER;
   return true;

@@ -13,6 +13,8 @@
 import { Policy, Route, StreamKind, streamRoute } from '../key';
 import { Recogniser } from '../router';
 import { skipClassJs } from './charclass';
+import { lowerPartJs } from './casemap';
+import { isXmlTextJs } from './xmltext';
 
 /** Headers longer than this go to the full reader. Every JID part then fits
  * RFC 7622's 1,023 octets (§3.1) without counting. */
@@ -133,4 +135,4 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
 }
 
 /** What njs/jidroute.ts hands to the router. */
-export const RECOGNISER_JS: Recogniser = { recognise: recogniseJs, skipClass: skipClassJs };
+export const RECOGNISER_JS: Recogniser = { recognise: recogniseJs, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs };

@@ -12,6 +12,8 @@
 import { CLIENT_NS, COMPONENT_NS, Policy, Route, SERVER_NS, STREAMS_NS, StreamKind, streamRoute } from '../key';
 import { Recogniser } from '../router';
 import { skipClassLua } from './charclass';
+import { lowerPartLua } from './casemap';
+import { isXmlTextLua } from './xmltext';
 
 // Lua's own functions held in locals: a call then reads one upvalue instead
 // of the global table `string` and its field (HAProxy runs a hook on every
@@ -359,4 +361,4 @@ function routeOf(policy: Policy, streams: string | undefined, content: string | 
 }
 
 /** What haproxy/jidroute.ts hands to the router. */
-export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua };
+export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua, lowerPart: lowerPartLua, isXmlText: isXmlTextLua };
