@@ -134,5 +134,7 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
     to !== '', '');
 }
 
-/** What njs/jidroute.ts hands to the router. */
-export const RECOGNISER_JS: Recogniser = { recognise: recogniseJs, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs };
+/** What njs/slow.ts hands to the router. */
+export const RECOGNISER_JS: Recogniser = {
+  recognise: recogniseJs, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs,
+};
