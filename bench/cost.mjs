@@ -5,7 +5,7 @@
 // Options: node bench/cost.mjs --help
 import { join, resolve } from 'node:path';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { ROOT } from '../harness/proxies.mjs';
 import { sleep, waitFor, retryOnPortClash } from '../harness/procs.mjs';
 import { parseArgs, median, writeResults } from '../harness/args.mjs';
@@ -27,7 +27,8 @@ const DEFAULTS = {
   idle: 2000,           // idle connections for the memory figure (0: skip)
   idleHold: 1,          // s the idle connections stay open
   configs: 'all',       // comma-separated ids or prefixes (nginx, haproxy-floor, ...)
-  callgrind: 0,         // connections per configuration under callgrind (0: skip)
+  callgrind: -1,        // connections per configuration under callgrind (0: skip; -1: 300 where
+                        // valgrind is installed and the proxies run from this root)
   core: 'typical,limit,bytewise,linear', // core micro-benchmarks (or 'none')
   coreTime: 0.4,        // s per micro-benchmark measurement
   chroot: process.env.JIDROUTE_CHROOT || '', // run the proxies from this root
@@ -44,6 +45,12 @@ const DEFAULTS = {
 };
 
 const opts = parseArgs(process.argv.slice(2), DEFAULTS);
+// The instruction counts are the figures that repeat on a shared machine, so
+// `npm run bench` takes them unless it cannot.
+if (opts.callgrind < 0) {
+  opts.callgrind = !opts.chroot && spawnSync('valgrind', ['--version']).status === 0 ? 300 : 0;
+  if (opts.callgrind === 0) console.error('bench: no instruction counts (valgrind missing, or --chroot)');
+}
 // A one-core machine (a small CI runner) runs everything on CPU 0: the
 // figures are then no measure, but the benchmark still runs.
 const cpuCount = (await import('node:os')).cpus().length;

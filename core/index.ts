@@ -1,7 +1,7 @@
 // Everything core/ offers, for tests and tools under Node (dist/core.mjs): the
 // JavaScript build, as njs runs it. Where core/ takes a platform's natives,
 // the functions here take the JavaScript ones (core/js/) unless told
-// otherwise, as njs/jidroute.ts passes them.
+// otherwise, as njs/slow.ts passes them.
 import { SkipClass } from './charclass';
 import { HeaderScan, newHeaderScan as newHeaderScanWith } from './header';
 import { BareJid, parseBareJid as parseBareJidWith } from './jid';

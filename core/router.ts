@@ -23,7 +23,7 @@ export const MAX_HEADER_TIMEOUT_MS = 600000;
 
 /**
  * What a platform reads natively, handed to the router by its adapter
- * (njs/jidroute.ts passes core/js/recognise.ts's, haproxy/jidroute.ts
+ * (njs/slow.ts passes core/js/recognise.ts's, haproxy/jidroute.ts
  * core/lua/recognise.ts's): nothing here is swapped behind an import.
  */
 export interface Recogniser {

@@ -18,7 +18,7 @@ function run(script, args) {
 t.test('npm run bench: every configuration carries connections, and the results are written', async (t) => {
   const out = tempDir('jidroute-bench-smoke-');
   const r = run('bench/cost.mjs', ['--rounds', '1', '--duration', '0.3', '--warmup', '0.1', '--rate', '200',
-    '--rate-duration', '0.3', '--idle', '40', '--idle-hold', '0.1', '--core', 'typical', '--core-time', '0.02', '--out', out]);
+    '--rate-duration', '0.3', '--idle', '40', '--idle-hold', '0.1', '--core', 'typical', '--core-time', '0.02', '--callgrind', '0', '--out', out]);
   t.equal(r.status, 0, r.output.slice(-3000));
   const result = JSON.parse(readFileSync(join(out, 'cost.json'), 'utf8'));
   const ids = result.rows.map((row) => row.id);
