@@ -18,8 +18,8 @@ const VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.ur
 // declaration is an object made again (about 190 instructions each, kept until
 // the connection ends), every `var` set again. Most connections are decided
 // by the recogniser on njs/jidroute.ts's path and never need njs/slow.ts (the
-// full reader: core/router.ts, header.ts, xml.ts, jid.ts, casemap.ts,
-// tls-hello.ts; the header timer; the byte conversions), so in
+// router, core/router.ts; the full reader, header.ts, xml.ts, jid.ts,
+// casemap.ts, tls-hello.ts; the header timer; the byte conversions), so in
 // dist/jidroute.js njs/slow.ts is the body of one function, startSlow(),
 // called the first time a connection needs it: the same code (esbuild bundles
 // it from njs/slow.ts as it is, with what it imports), made only on the

@@ -28,7 +28,7 @@ const DEFAULTS = {
   idleHold: 1,          // s the idle connections stay open
   configs: 'all',       // comma-separated ids or prefixes (nginx, haproxy-floor, ...)
   callgrind: -1,        // connections per configuration under callgrind (0: skip; -1: 300 where
-                        // valgrind is installed and the proxies run from this root)
+                        // valgrind is installed and there is no --chroot)
   core: 'typical,limit,bytewise,linear', // core micro-benchmarks (or 'none')
   coreTime: 0.4,        // s per micro-benchmark measurement
   chroot: process.env.JIDROUTE_CHROOT || '', // run the proxies from this root

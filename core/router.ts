@@ -2,8 +2,8 @@
 // connection's routing from the bytes read so far. No I/O: the adapters read.
 //
 // In the njs build this module is on the general path only (njs/slow.ts):
-// njs/jidroute.ts asks the recogniser first and takes parsePolicy and
-// parseHeaderLimit from here, nothing else.
+// njs/jidroute.ts asks the recogniser first and takes parsePolicy,
+// parseHeaderLimit and MIN_HEADER_LIMIT from here, nothing else.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { SkipClass } from './charclass';
 import type { LowerPart } from './jid';

@@ -37,7 +37,7 @@ function route(s: NginxStreamRequest, named: Policy | undefined): void {
       slow(data);
       return;
     }
-    // The first call comes before any byte has.
+    // nginx makes the first call before it has read a byte.
     if (data.length === 0) return;
     var vars = s.variables as Record<string, string | undefined>;
     var route: Route | undefined;

@@ -1,7 +1,7 @@
 // The njs adapter's general path: every connection whose first bytes the
 // recogniser did not decide (njs/jidroute.ts tried them first) goes on here,
-// with the full reader (core/router.ts), the header timer and the conversions
-// of non-ASCII bytes. In dist/jidroute.js this module and everything it
+// with the router (core/router.ts) and the full reader, the header timer and
+// the conversions of non-ASCII bytes. In dist/jidroute.js this module and everything it
 // imports are the body of one function, run the first time a connection
 // needs it (build.mjs, lazySlowPath): njs makes every function of a module
 // again in every connection's VM, and most connections never come here.

@@ -36,9 +36,8 @@ export const RECOGNISED_MAX = 1024;
 //
 // Names: one class of the characters of names (cheaper for PCRE than the
 // alternatives of every name); which ones, and that none comes twice, the
-// code below checks. Values: printable ASCII
-// without the quotes, '&' (no references to decode), '<', '>' and '=' (so a
-// '>' can only close the tag).
+// code below checks. Values: printable ASCII without the quotes, '&' (no
+// references to decode), '<', '>' and '=' (so a '>' can only close the tag).
 //
 // A literal, not new RegExp(...): njs 0.7.9 compiles a RegExp made by the
 // constructor again in every connection; a literal is compiled once.
