@@ -63,7 +63,7 @@ const luaString = (s) => `"${[...s].map((c) => {
  * startSlow(), the njs adapter's general path (build.mjs), once for the
  * bench: its last line is widened to hand them back (esbuild keeps the names
  * of a bundle; a renamed one fails here, not quietly). */
-function exposeCoreForNjs(file) {
+export function exposeCoreForNjs(file) {
   let code = readFileSync(join(ROOT, 'dist/jidroute.js'), 'utf8');
   const m = /export default (\w+);\s*$/.exec(code);
   if (!m) throw new Error('bench: dist/jidroute.js does not end with export default');

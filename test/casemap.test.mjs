@@ -76,3 +76,65 @@ t.test('the Lua build maps every code point as the JavaScript build does', async
     t.same(result.differences.slice(0, 3), [], `${interpreter}: no header gets a different answer (${result.differences.length} differ)`);
   }
 });
+
+// Under njs's own engine core/js/casemap.ts maps with njs's native
+// toLowerCase, save for the code points njs maps otherwise: held here to the
+// portable lowerPart in the njs interpreter itself (Debian 12's, njs 0.7.9;
+// its case table is the one of every njs to 1.0.x), every code point in runs
+// of 40 (a run's answer differs when any of its code points does), and bytes
+// that are not UTF-8. njs frees nothing until its VM ends: one process a
+// slice of the code points.
+t.test('in njs, the native mapping agrees with the portable one', async (t) => {
+  const { build } = await import('esbuild');
+  const { njsSupported } = await import('../njs/target.mjs');
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'jidroute-casemap-njs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'entry.ts'),
+    "import { lowerPartJs } from '" + join(process.cwd(), 'core/js/casemap') + "';\n" +
+    "import { lowerPart } from '" + join(process.cwd(), 'core/jid') + "';\n" +
+    "import { encodeUtf8 } from '" + join(process.cwd(), 'core/bytes') + "';\n" +
+    'export default { lowerPartJs, lowerPart, encodeUtf8 };\n');
+  const out = await build({ entryPoints: [join(dir, 'entry.ts')], bundle: true, format: 'esm', write: false, supported: njsSupported, logLevel: 'silent' });
+  writeFileSync(join(dir, 'casemap.js'), out.outputFiles[0].text.replace(/export\s*\{\s*(\w+)\s+as\s+default\s*\};?/, 'export default $1;'));
+  const main = (from, to, bytes) => `import c from 'casemap.js';
+var wrong = 0, checked = 0, examples = [];
+function check(s) {
+  for (var kind = 0; kind < 2; kind++) {
+    checked++;
+    if (c.lowerPartJs(s, kind) !== c.lowerPart(s, kind)) { wrong++; if (examples.length < 5) examples.push(kind + ':' + s.split('').map(function (x) { return x.charCodeAt(0).toString(16); }).join(' ').slice(0, 120)); }
+  }
+}
+var run = '', n = 0;
+for (var cp = ${from}; cp < ${to}; cp++) {
+  if (cp >= 0xd800 && cp <= 0xdfff) continue;
+  var s = c.encodeUtf8(cp);
+  if (c.lowerPart(s, 0) === undefined || c.lowerPart(s, 1) === undefined) { check('A' + s + 'b'); continue; }
+  run += s;
+  if (++n === 40) { check(run); run = ''; n = 0; }
+}
+if (run !== '') check(run);
+if (${bytes}) {
+  for (var a = 0x80; a < 0x100; a++) for (var b = 0; b < 0x100; b++) { check(String.fromCharCode(a, b)); check('x' + String.fromCharCode(a, b, 0x80)); }
+  for (var k = 1; k < 300; k += 7) { check(c.encodeUtf8(0xc4).repeat(k)); check(c.encodeUtf8(0x10400).repeat(k) + 'Q'); check(c.encodeUtf8(0x130).repeat(k) + c.encodeUtf8(0x410)); }
+}
+console.log(JSON.stringify({ wrong: wrong, checked: checked, examples: examples, engine: typeof njs === 'object' ? (njs.engine || 'njs') + ' ' + njs.version : '' }));
+`;
+  let wrong = 0;
+  let checked = 0;
+  const examples = [];
+  let engine = '';
+  const slice = 0x8000;
+  for (let from = 0x80, i = 0; from <= 0x10ffff; from += slice, i++) {
+    writeFileSync(join(dir, `main${i}.js`), main(from, Math.min(from + slice, 0x110000), i === 0));
+    const r = spawnSync('njs', ['-p', dir, join(dir, `main${i}.js`)], { encoding: 'utf8', timeout: 300000, maxBuffer: 16 << 20 });
+    if (r.status !== 0) { t.fail(`njs ran code points from ${from.toString(16)} (${r.status} ${(r.stderr || '').slice(0, 300)})`); return; }
+    const res = JSON.parse(r.stdout.trim().split('\n').pop());
+    wrong += res.wrong; checked += res.checked; examples.push(...res.examples); engine = res.engine;
+  }
+  t.ok(checked > 100000, `njs (${engine}) checked ${checked} parts`);
+  t.equal(wrong, 0, `no part maps differently in njs (${examples.slice(0, 5).join('; ')})`);
+});
