@@ -1,8 +1,8 @@
 // LD_PRELOAD library for bench/idle-memory/run.sh: logs every malloc, free
 // and realloc of a process named nginx, with its call stack, to
 // $IDLE_TRACE_DIR/log.PID (one line each: op seq ptr size old-ptr frames...).
-// The worker opens its file before it drops privileges (its first malloc),
-// so the folder needs no special rights. Other processes (node, the load
+// The worker opens its file at its first malloc, before it drops
+// privileges, so the folder needs no special rights. Other processes (node, the load
 // generator) inherit the variable and log nothing.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +20,7 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
 static int on = -1;
+static char dir[400];  // read once in the master: nginx clears its workers' environment
 static __thread int busy;  // backtrace() may allocate: no recursion
 static int fd = -1;
 static pid_t fd_pid;
@@ -30,13 +31,15 @@ static void note(char op, void *p, size_t size, void *old) {
   if (on == 0 || busy) return;
   busy = 1;
   if (on < 0) {
-    on = strcmp(program_invocation_short_name, "nginx") == 0 && getenv("IDLE_TRACE_DIR") != NULL;
+    const char *d = getenv("IDLE_TRACE_DIR");
+    on = strcmp(program_invocation_short_name, "nginx") == 0 && d != NULL && strlen(d) < sizeof dir;
     if (!on) { busy = 0; return; }
+    strcpy(dir, d);
   }
   pid_t me = getpid();
   if (fd < 0 || fd_pid != me) {  // a forked worker writes a file of its own
     char name[512];
-    snprintf(name, sizeof name, "%s/log.%d", getenv("IDLE_TRACE_DIR"), (int)me);
+    snprintf(name, sizeof name, "%s/log.%d", dir, (int)me);
     fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     fd_pid = me;
   }

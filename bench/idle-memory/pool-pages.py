@@ -2,16 +2,20 @@
 # when its VM is done, by njs_mp chunk size (16..256 bytes; 257..512 take a
 # page; more is a malloc of its own), and the 512-byte pages that takes. One
 # 8 KiB cluster holds 16 pages; a 17th opens another cluster.
-#   pool-pages.py mp.PID   (the worker's log: the largest)
+#   pool-pages.py DIR/mp.*   (the worker's log: the one with the most pools)
 import collections, sys
 
-pools = collections.OrderedDict()
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f[0] == 'C':
-        pools[f[1]] = []
-    elif f[1] in pools:
-        pools[f[1]].append((f[0], int(f[3]), f[4]))
+def read(path):
+    pools = collections.OrderedDict()
+    for line in open(path):
+        f = line.split()
+        if f[0] == 'C':
+            pools[f[1]] = []
+        elif f[1] in pools:
+            pools[f[1]].append((f[0], int(f[3]), f[4]))
+    return pools
+
+pools = max((read(p) for p in sys.argv[1:]), key=len)
 # The sessions of the bench all read the same header: take the commonest
 # allocation count among pools that ran a handler.
 counts = collections.Counter(len(v) for v in pools.values() if len(v) > 40)
