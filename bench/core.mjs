@@ -33,16 +33,53 @@ function padded(head, size) {
   return head + pad + '>';
 }
 
-/**
- * Worst case at the default limit (8,192 bytes): the longest JID parts a JID
- * may have (1,023 octets: a non-ASCII uppercase localpart, case-mapped code
- * point by code point, and a non-ASCII domain), then short attributes up to
- * 8,100 bytes, all in one piece.
- */
-export function limitHeader() {
+/** The head of every costliest header: the longest JID parts a JID may have
+ * (1,023 octets: a non-ASCII uppercase localpart, case-mapped code point by
+ * code point, and a non-ASCII domain, in from and in to). */
+function limitHead() {
   const local = Buffer.from('Ä'.repeat(511), 'utf8').toString('latin1'); // 1,022 octets
   const domain = Buffer.from('Ü'.repeat(505) + '.example', 'utf8').toString('latin1'); // 1,018 octets
-  return padded(`${STREAM_OPEN}from='${local}@${domain}/phone' to='${domain}' ${STREAM_NS}`, 8100);
+  return `${STREAM_OPEN}from='${local}@${domain}/phone' to='${domain}' ${STREAM_NS}`;
+}
+
+/** The head, then `unit(i)` for i = 0, 1, ... while it fits in 8,100 bytes
+ * (just under the default limit of 8,192), white space, then `close`. */
+function filled(unit, close = '>') {
+  const head = limitHead();
+  let pad = '';
+  for (let i = 0; head.length + pad.length + unit(i).length + close.length <= 8100; i++) pad += unit(i);
+  return head + pad + (close === '>' ? ' '.repeat(8100 - 1 - head.length - pad.length) : '') + close;
+}
+
+const NAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+/** A distinct short attribute name for every i: a capital (no header attribute
+ * has one), then base-36 digits. */
+const shortName = (i) => NAME_CHARS[i % 26] + (i < 26 ? '' : (Math.floor(i / 26) - 1).toString(36));
+
+/** Worst case at the default limit (8,192 bytes): the long non-ASCII JID,
+ * then short attributes up to 8,100 bytes, all in one piece. */
+export function limitHeader() {
+  return padded(limitHead(), 8100);
+}
+
+/**
+ * The costliest inputs under the default limit: the long non-ASCII JID, then
+ * 8,100 bytes of one kind of thing each reader reads piece by piece. Each is
+ * a valid header that routes by from (checkInputs), so the whole path runs.
+ * The bench reports each, and the dearest per runtime against the target.
+ */
+export function costliestHeaders() {
+  const n5 = (i) => String(i).padStart(5, '0');
+  return {
+    'short attributes': limitHeader(),
+    'shortest attributes': filled((i) => ` ${shortName(i)}=''`),
+    'non-ASCII values': filled((i) => ` a${n5(i)}='${Buffer.from('é', 'utf8').toString('latin1')}'`),
+    'non-ASCII names': filled((i) => ` ${Buffer.from('é', 'utf8').toString('latin1')}${n5(i)}='v'`),
+    'prefixed names': filled((i) => (i === 0 ? " xmlns:p='u'" : ` p:${shortName(i)}=''`)),
+    'namespace declarations': filled((i) => ` xmlns:${shortName(i)}='u'`),
+    'character references': filled((i) => (i === 0 ? " e='" : '&#xC4;'), "'>"),
+    'entity references': filled((i) => (i === 0 ? " e='" : '&amp;'), "'>"),
+  };
 }
 
 export const LINEAR_SIZES = [256, 1024, 2048, 4096, 8000];
@@ -92,7 +129,7 @@ function checkInputs(core, inputs) {
     core.feedRouter(r, bytes);
     return core.currentRoute(r, '127.0.0.1');
   };
-  for (const [name, bytes] of [['typical', inputs.typical], ['limit', inputs.limit], ...Object.entries(inputs.linear)]) {
+  for (const [name, bytes] of [['typical', inputs.typical], ...Object.entries(inputs.limits), ...Object.entries(inputs.linear)]) {
     const r = route(bytes);
     if (r.routeBy !== 'from') throw new Error(`bench input ${name} does not route by from: ${r.stream}`);
   }
@@ -105,7 +142,10 @@ function runJson(cmd, args, what) {
 }
 
 export async function runCoreBench({ only = 'typical,limit,bytewise,linear', seconds = 0.4, log = () => {} } = {}) {
-  const inputs = { typical: TYPICAL, limit: limitHeader(), linear: linearHeaders() };
+  const inputs = { typical: TYPICAL, limits: costliestHeaders(), linear: linearHeaders() };
+  for (const [name, bytes] of Object.entries(inputs.limits)) {
+    if (bytes.length > 8100) throw new Error(`bench input ${name}: ${bytes.length} bytes`);
+  }
   const core = await import(pathToFileURL(join(ROOT, 'dist/core.mjs')).href);
   checkInputs(core, inputs);
   const bench = (await import(pathToFileURL(join(ROOT, 'bench/timing/bench-core.js')).href)).default;
@@ -123,9 +163,11 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
   copyFileSync(join(ROOT, 'bench/timing/bench-core.js'), join(dir, 'bench-core.js'));
   copyFileSync(join(ROOT, 'bench/timing/njs-main.js'), join(dir, 'njs-main.js'));
   const linearJs = Object.entries(inputs.linear).map(([k, v]) => `${k}: ${jsString(v)}`).join(',\n');
-  writeFileSync(join(dir, 'inputs.js'), `export default { typical: ${jsString(inputs.typical)}, limit: ${jsString(inputs.limit)},\n` +
+  const limitsJs = Object.entries(inputs.limits).map(([k, v]) => `${JSON.stringify(k)}: ${jsString(v)}`).join(',\n');
+  writeFileSync(join(dir, 'inputs.js'), `export default { typical: ${jsString(inputs.typical)}, limits: {\n${limitsJs}\n},\n` +
     `linear: {\n${linearJs}\n}, only: ${JSON.stringify(only)}, seconds: ${seconds} };\n`);
-  writeFileSync(join(dir, 'inputs.lua'), `return { typical = ${luaString(inputs.typical)}, limit = ${luaString(inputs.limit)},\n` +
+  const limitsLua = Object.entries(inputs.limits).map(([k, v]) => `{ ${luaString(k)}, ${luaString(v)} }`).join(',\n');
+  writeFileSync(join(dir, 'inputs.lua'), `return { typical = ${luaString(inputs.typical)}, limits = {\n${limitsLua}\n},\n` +
     `linear = {\n${Object.values(inputs.linear).map(luaString).join(',\n')}\n}, only = ${luaString(only)}, seconds = ${seconds} }\n`);
 
   log('core: njs');
@@ -134,7 +176,7 @@ export async function runCoreBench({ only = 'typical,limit,bytewise,linear', sec
     log(`core: ${lua}`);
     collect(runJson(lua, [join(ROOT, 'bench/timing/lua-main.lua'), join(ROOT, 'dist/jidroute.lua'), join(dir, 'inputs.lua'), lua], lua));
   }
-  return { seconds, only, inputSizes: { typical: inputs.typical.length, limit: inputs.limit.length }, results, linear };
+  return { seconds, only, inputSizes: { typical: inputs.typical.length, limits: Object.fromEntries(Object.entries(inputs.limits).map(([k, v]) => [k, v.length])) }, results, linear };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -338,11 +338,13 @@ function summarise({ configs, rounds, idle, callgrind, errors, core, machine, se
     }
     add(`${row.id}: capacity >= 0.9x of its floor (CPU per connection)`, row.cpuVsFloor, 0.9, row.cpuVsFloor >= 0.9, 'x');
   }
-  // The costliest input under the default limit (non-ASCII parts included)
-  // and linearity, from the core micro-benchmarks.
-  for (const r of (core?.results || []).filter((e) => e.case === 'limit')) {
-    const ms = 1000 / r.perSecond;
-    add(`${r.runtime}: the costliest header under the limit (8,100 bytes, non-ASCII JID) <= 2 ms CPU`, ms, 2, ms <= 2, ' ms');
+  // The costliest input under the default limit (non-ASCII parts included):
+  // the dearest of bench/core.mjs's constructed headers, per runtime.
+  const limits = (core?.results || []).filter((e) => e.case.startsWith('limit'));
+  for (const runtime of [...new Set(limits.map((e) => e.runtime))]) {
+    const dearest = limits.filter((e) => e.runtime === runtime).sort((a, b) => a.perSecond - b.perSecond)[0];
+    const ms = 1000 / dearest.perSecond;
+    add(`${runtime}: the costliest header under the limit (8,100 bytes, non-ASCII JID; dearest of ${limits.filter((e) => e.runtime === runtime).length}: ${dearest.case.replace(/^limit: /, '')}) <= 2 ms CPU`, ms, 2, ms <= 2, ' ms');
   }
   const linearKeys = [...new Set((core?.linear || []).map((e) => `${e.runtime}, ${e.feed}`))];
   for (const k of linearKeys.filter((x) => !x.includes('prefixes'))) {

@@ -9,7 +9,7 @@
 // length however it is split.
 import { attributeValue, isNameStart, isSpace, isXmlText } from './xml';
 import { NAME_BYTES, PLAIN_TEXT_BYTES, SPACE_BYTES, SkipClass } from './charclass';
-import type { LowerPart, ReaderNatives } from './jid';
+import type { AttributeRun, LowerPart, ReaderNatives } from './jid';
 
 /** The scan is not finished: more bytes are needed. */
 export const MORE = 0;
@@ -50,6 +50,8 @@ export interface HeaderScan {
   lower: LowerPart | undefined;
   /** The platform's xml.ts isXmlText, if it has one. */
   xmlText: ((this: void, raw: string) => boolean) | undefined;
+  /** The platform's run of plain attributes (jid.ts), if it has one. */
+  run: AttributeRun | undefined;
   step: number;
   /** Next byte to read. */
   pos: number;
@@ -75,7 +77,7 @@ export interface HeaderScan {
  * forwards newHeaderScan's two. */
 export function newHeaderScan(limit: number, natives: ReaderNatives): HeaderScan {
   return {
-    limit, skip: natives.skipClass, lower: natives.lowerPart, xmlText: natives.isXmlText,
+    limit, skip: natives.skipClass, lower: natives.lowerPart, xmlText: natives.isXmlText, run: natives.attributeRun,
     step: STEP_START, pos: 0, mark: 0, spaced: false, quote: '', attrName: '',
     element: '', attrs: {}, names: [], outcome: MORE, end: 0,
   };
@@ -268,6 +270,21 @@ export function scanHeader(scan: HeaderScan, whole: string): number {
         step = STEP_EQUALS;
       }
     } else if (step === STEP_ATTR_GAP) {
+      // Plain attributes, a run at a time, where the platform reads them
+      // natively (jid.ts AttributeRun): what the steps below would record.
+      if (scan.run !== undefined && !scan.spaced) {
+        const run = scan.run(buf, pos);
+        if (run !== null) {
+          for (let k = 1; k + 1 < run.length; k += 2) {
+            const name = run[k];
+            const quoted = run[k + 1];
+            if (name === undefined || quoted === undefined) break;
+            if (!addAttribute(scan, name, quoted.substring(1, quoted.length - 1))) return endScan(scan, MALFORMED);
+          }
+          pos += (run[0] as string).length;
+          continue;
+        }
+      }
       const afterSpace = scan.skip(buf, pos, SPACE_BYTES);
       if (afterSpace > pos) scan.spaced = true;
       pos = afterSpace;

@@ -7,6 +7,7 @@ import { HeaderScan, newHeaderScan as newHeaderScanWith } from './header';
 import { BareJid, parseBareJid as parseBareJidWith } from './jid';
 import { lowerPartJs } from './js/casemap';
 import { isXmlTextJs } from './js/xmltext';
+import { attributeRunJs } from './js/attributes';
 import { Recogniser, Router, newRouter as newRouterWith } from './router';
 import { skipClassJs } from './js/charclass';
 import { RECOGNISER_JS } from './js/recognise';
@@ -26,14 +27,14 @@ export * from './js/xmltext';
 export * from './js/recognise';
 
 /** The full reader alone, for the tests that hold the recogniser to it. */
-export const FULL_READER_JS: Recogniser = { recognise: function () { return undefined; }, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs };
+export const FULL_READER_JS: Recogniser = { recognise: function () { return undefined; }, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs, attributeRun: attributeRunJs };
 
 export function newRouter(policy: string | undefined, limit: string | undefined, recogniser?: Recogniser): Router {
   return newRouterWith(policy, limit, recogniser === undefined ? RECOGNISER_JS : recogniser);
 }
 
 export function newHeaderScan(limit: number, skip?: SkipClass): HeaderScan {
-  return newHeaderScanWith(limit, { skipClass: skip === undefined ? skipClassJs : skip, lowerPart: lowerPartJs, isXmlText: isXmlTextJs });
+  return newHeaderScanWith(limit, { skipClass: skip === undefined ? skipClassJs : skip, lowerPart: lowerPartJs, isXmlText: isXmlTextJs, attributeRun: attributeRunJs });
 }
 
 export function parseBareJid(jid: string, skip?: SkipClass): BareJid | undefined {

@@ -98,7 +98,15 @@ export interface ReaderNatives {
   skipClass: SkipClass;
   lowerPart?: LowerPart;
   isXmlText?: (this: void, raw: string) => boolean;
+  /** A run of plain attributes read in one native step (header.ts). */
+  attributeRun?: AttributeRun;
 }
+
+/** Up to some attributes at `pos` of `buf` in one native match: its text at
+ * 0, then each attribute's name and quoted value; null when none is plain
+ * (core/js/attributes.ts says which are). The full reader reads the same
+ * attributes itself without it. */
+export type AttributeRun = (this: void, buf: string, pos: number) => (string | undefined)[] | null;
 
 /** An IP-literal domainpart: "[" IPv6address "]" (RFC 7622 §3.2, RFC 3986 §3.2.2
  * https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2), checked for its

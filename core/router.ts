@@ -6,7 +6,7 @@
 // parseHeaderLimit and MIN_HEADER_LIMIT from here, nothing else.
 import { MORE, HeaderScan, newHeaderScan, scanHeader } from './header';
 import { SkipClass } from './charclass';
-import type { LowerPart } from './jid';
+import type { AttributeRun, LowerPart } from './jid';
 import { BY_ADDR, POLICY_BARE, POLICY_DOMAIN, Policy, Route, routeByAddress, routeHeader } from './key';
 import { HELLO_MORE, HelloScan, newHelloScan, routeHello, scanHello, startsTlsRecord } from './tls-hello';
 
@@ -42,6 +42,9 @@ export interface Recogniser {
   /** The full reader's check of non-ASCII attribute text (xml.ts's
    * isXmlText); without it, isXmlText. */
   isXmlText?: (this: void, raw: string) => boolean;
+  /** The full reader's run of plain attributes (jid.ts AttributeRun), if the
+   * platform has one. */
+  attributeRun?: AttributeRun;
 }
 
 export interface Router {

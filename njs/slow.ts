@@ -134,9 +134,11 @@ export function startSlow(s: NginxStreamRequest, named: string | undefined, even
 
   // On njs 0.7, `seen` is the byte string as it came (`raw`) until it
   // holds what core/ cannot read that way (BYTES_TO_REMAKE), then one code
-  // unit a byte. Only the bytes new to an event are tested, and the test
-  // waits until the recogniser has declined: every header it reads is plain
-  // ASCII.
+  // unit a byte. Only the bytes new to an event are tested, before the full
+  // reader reads them: njs 0.7.9 makes the strings a RegExp match gives from
+  // a byte string UTF-8 strings, and a RegExp then run on one holding a byte
+  // above 0x7f throws ("pcre2_match() failed: UTF-8 error"; the full
+  // reader's runs of attributes, core/js/attributes.ts, test their text).
   let raw = true;
   return function (data: string | Buffer): void {
     if (finished || data.length === 0) return;
@@ -152,17 +154,16 @@ export function startSlow(s: NginxStreamRequest, named: string | undefined, even
         if (data.length > seen.length) seen += codeUnits(data.substring(seen.length));
         decided = feedRouter(router, seen);
       } else {
-        const before = seen.length;
-        seen = data;
-        decided = feedRouter(router, seen);
-        if (!recognised(router) && BYTES_TO_REMAKE.test(before === 0 ? data : data.substring(before))) {
+        if (BYTES_TO_REMAKE.test(seen.length === 0 ? data : data.substring(seen.length))) {
           // Read again from the first byte, one code unit a byte: what the
           // full reader kept so far came from the byte string.
           raw = false;
           seen = codeUnits(data);
           router = newRouter(policy(), vars.xmpp_header_limit, RECOGNISER_JS);
-          decided = feedRouter(router, seen);
+        } else {
+          seen = data;
         }
+        decided = feedRouter(router, seen);
       }
       if (!decided) {
         if (timer === undefined) startTimer();

@@ -73,7 +73,7 @@ export function costMarkdown(r) {
 export function coreMarkdown(core) {
   const lines = ['## Core micro-benchmarks', ''];
   lines.push('Headers per second through the core (newRouter, feedRouter, currentRoute), one interpreter at a time. ' +
-    'typical: the 189-byte header in one piece; limit: a header of 8,100 bytes (just under the 8,192-byte limit) in one piece; ' +
+    'typical: the 189-byte header in one piece; limit: headers of 8,100 bytes (just under the 8,192-byte limit) in one piece, each the longest non-ASCII JID a JID may have and then one kind of thing the full reader reads piece by piece (bench/core.mjs costliestHeaders); ' +
     'bytewise: the typical header fed the way a proxy feeds a client that sends one byte at a time (the whole buffer ' +
     'so far, one byte longer each call); njs adapter: dist/jidroute.js\'s preread handler itself, fed Buffers by a stand-in session.', '');
   const cases = [...new Set(core.results.map((r) => r.case))];

@@ -38,7 +38,7 @@ function prefixesOf(bytes) {
   return out;
 }
 
-/** inputs: { typical, limit, linear: { size: bytes } } as byte strings.
+/** inputs: { typical, limits: { shape: bytes }, linear: { size: bytes } } as byte strings.
  * only: which measurements ('typical,limit,bytewise,linear'). */
 function run(core, inputs, seconds, now, only, runtime) {
   var out = { results: [], linear: [] };
@@ -48,7 +48,13 @@ function run(core, inputs, seconds, now, only, runtime) {
   }
   var typical = inputs.typical;
   if (want('typical')) add('typical', typical.length, msPerCall(function () { routeWhole(core, typical); }, seconds, now));
-  if (want('limit')) add('limit', inputs.limit.length, msPerCall(function () { routeWhole(core, inputs.limit); }, seconds, now));
+  if (want('limit')) {
+    var shapes = Object.keys(inputs.limits);
+    for (var l = 0; l < shapes.length; l++) {
+      var limit = inputs.limits[shapes[l]];
+      add('limit: ' + shapes[l], limit.length, msPerCall(function () { routeWhole(core, limit); }, seconds, now));
+    }
+  }
   if (want('bytewise')) {
     var pre = prefixesOf(typical);
     add('bytewise', typical.length, msPerCall(function () { routePrefixes(core, pre); }, seconds, now));

@@ -50,7 +50,11 @@ local function addLinear(feed, size, ms)
 end
 
 if want('typical') then add('typical', inputs.typical, msPerCall(function() routeWhole(inputs.typical) end, seconds)) end
-if want('limit') then add('limit', inputs.limit, msPerCall(function() routeWhole(inputs.limit) end, seconds)) end
+if want('limit') then
+  for _, shape in ipairs(inputs.limits) do
+    add('limit: ' .. shape[1], shape[2], msPerCall(function() routeWhole(shape[2]) end, seconds))
+  end
+end
 if want('bytewise') then
   local pre = prefixesOf(inputs.typical)
   add('bytewise', inputs.typical, msPerCall(function() routePrefixes(pre) end, seconds))

@@ -15,6 +15,7 @@ import { Recogniser } from '../router';
 import { skipClassJs } from './charclass';
 import { lowerPartJs } from './casemap';
 import { isXmlTextJs } from './xmltext';
+import { attributeRunJs } from './attributes';
 
 /** Headers longer than this go to the full reader. Every JID part then fits
  * RFC 7622's 1,023 octets (§3.1) without counting. */
@@ -135,5 +136,5 @@ export function recogniseJs(this: void, bytes: string, policy: Policy, limit: nu
 
 /** What njs/slow.ts hands to the router. */
 export const RECOGNISER_JS: Recogniser = {
-  recognise: recogniseJs, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs,
+  recognise: recogniseJs, skipClass: skipClassJs, lowerPart: lowerPartJs, isXmlText: isXmlTextJs, attributeRun: attributeRunJs,
 };

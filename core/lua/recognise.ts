@@ -14,6 +14,7 @@ import { Recogniser } from '../router';
 import { skipClassLua } from './charclass';
 import { lowerPartLua } from './casemap';
 import { isXmlTextLua } from './xmltext';
+import { attributeRunLua } from './attributes';
 
 // Lua's own functions held in locals: a call then reads one upvalue instead
 // of the global table `string` and its field (HAProxy runs a hook on every
@@ -361,4 +362,4 @@ function routeOf(policy: Policy, streams: string | undefined, content: string | 
 }
 
 /** What haproxy/jidroute.ts hands to the router. */
-export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua, lowerPart: lowerPartLua, isXmlText: isXmlTextLua };
+export const RECOGNISER_LUA: Recogniser = { recognise: recogniseLua, skipClass: skipClassLua, lowerPart: lowerPartLua, isXmlText: isXmlTextLua, attributeRun: attributeRunLua };
