@@ -88,7 +88,7 @@ const readSafe = (file) => { try { return readFileSync(file, 'utf8'); } catch { 
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 /** A lock between processes (a directory holding its owner's pid); bounded wait. */
-async function withLock(name, fn, timeoutMs = 30 * 60000) {
+export async function withLock(name, fn, timeoutMs = 30 * 60000) {
   const dir = join(CACHE, `.lock-${name}`);
   mkdirSync(CACHE, { recursive: true });
   const until = Date.now() + timeoutMs;
