@@ -188,6 +188,12 @@ async function main() {
   // The line's nginx config (js_engine qjs on sid-qjs) comes from
   // harness/lines.mjs as in the tests.
   if (opts.line) process.env.JIDROUTE_LINE = opts.line;
+  // The core micro-benchmarks run the host's njs and Lua whatever the line:
+  // in a line's results they would repeat the host's figures as the line's.
+  if (opts.line && !process.argv.includes('--core')) {
+    opts.core = 'none';
+    log(`bench: no core micro-benchmarks under --line (they run the host's njs and Lua; --core to run them)`);
+  }
   const runs = await proxySources(opts, log);
   const proxies = [...new Set(configs.map((c) => c.proxy))];
   // The instruction counts are the figures that repeat on a shared machine,
