@@ -5,7 +5,7 @@
 // Options: node bench/cost.mjs --help
 import { join, resolve } from 'node:path';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { ROOT } from '../harness/proxies.mjs';
 import { sleep, waitFor, retryOnPortClash } from '../harness/procs.mjs';
 import { parseArgs, median, writeResults } from '../harness/args.mjs';
@@ -16,6 +16,7 @@ import { writeLoadFiles, runLoad, withProxy } from './lib/load.mjs';
 import { costMarkdown, costSvg } from './lib/report.mjs';
 import { runCoreBench } from './core.mjs';
 import { checkRegexPeer } from './lib/peer-check.mjs';
+import { proxySources, hasValgrind } from './lib/line.mjs';
 
 const DEFAULTS = {
   rounds: 3,            // each configuration once per round, order rotated
@@ -28,10 +29,13 @@ const DEFAULTS = {
   idleHold: 1,          // s the idle connections stay open
   configs: 'all',       // comma-separated ids or prefixes (nginx, haproxy-floor, ...)
   callgrind: -1,        // connections per configuration under callgrind (0: skip; -1: 300 where
-                        // valgrind is installed and there is no --chroot)
+                        // valgrind runs where the proxies run: the host or their root)
   core: 'typical,limit,bytewise,linear', // core micro-benchmarks (or 'none')
   coreTime: 0.4,        // s per micro-benchmark measurement
   chroot: process.env.JIDROUTE_CHROOT || '', // run the proxies from this root
+  line: '',             // run the proxies of this release line (harness/lines.mjs: trixie, sid,
+                        // sid-qjs) from a copy of its root with valgrind (bench/lib/line.mjs)
+  haproxy: '',          // another HAProxy binary on the host (e.g. the 3.4 build)
   njsModule: '',        // another njs module in place of dist/jidroute.js (variants)
   luaModule: '',        // another Lua file in place of dist/jidroute.lua
   proxyCpu: 0,
@@ -45,12 +49,6 @@ const DEFAULTS = {
 };
 
 const opts = parseArgs(process.argv.slice(2), DEFAULTS);
-// The instruction counts are the figures that repeat on a shared machine, so
-// `npm run bench` takes them unless it cannot.
-if (opts.callgrind < 0) {
-  opts.callgrind = !opts.chroot && spawnSync('valgrind', ['--version']).status === 0 ? 300 : 0;
-  if (opts.callgrind === 0) console.error('bench: no instruction counts (valgrind missing, or --chroot)');
-}
 // A one-core machine (a small CI runner) runs everything on CPU 0: the
 // figures are then no measure, but the benchmark still runs.
 const cpuCount = (await import('node:os')).cpus().length;
@@ -187,9 +185,31 @@ async function main() {
   const loadgen = buildLoadgen();
   const files = writeLoadFiles();
   const chroot = opts.chroot || undefined;
-  const ctx = { loadgen, files, proxyCpu: opts.proxyCpu, loadCpu: opts.loadCpu, chroot };
+  // The line's nginx config (js_engine qjs on sid-qjs) comes from
+  // harness/lines.mjs as in the tests.
+  if (opts.line) process.env.JIDROUTE_LINE = opts.line;
+  // The core micro-benchmarks run the host's njs and Lua whatever the line:
+  // in a line's results they would repeat the host's figures as the line's.
+  if (opts.line && !process.argv.includes('--core')) {
+    opts.core = 'none';
+    log(`bench: no core micro-benchmarks under --line (they run the host's njs and Lua; --core to run them)`);
+  }
+  const runs = await proxySources(opts, log);
+  const proxies = [...new Set(configs.map((c) => c.proxy))];
+  // The instruction counts are the figures that repeat on a shared machine,
+  // so `npm run bench` takes them unless it cannot: valgrind runs where the
+  // proxies run (on the host, or inside their root).
+  const noValgrind = proxies.filter((p) => !hasValgrind(runs[p])).map((p) => runs[p].root || 'the host');
+  if (opts.callgrind < 0) {
+    opts.callgrind = noValgrind.length ? 0 : 300;
+    if (noValgrind.length) log(`bench: no instruction counts (valgrind missing in ${[...new Set(noValgrind)].join(', ')})`);
+  } else if (opts.callgrind > 0 && noValgrind.length) {
+    throw new Error(`--callgrind: valgrind missing in ${[...new Set(noValgrind)].join(', ')} ` +
+      '(--line NAME makes a root with it; or: chroot DIR apt-get install valgrind)');
+  }
+  const ctx = { loadgen, files, proxyCpu: opts.proxyCpu, loadCpu: opts.loadCpu, chroot, runs };
   await waitForQuiet();
-  const machine = machineInfo({ chroot });
+  const machine = machineInfo({ chroot, runs });
   machine.busyBefore = await busyShare(1000);
   log(`bench: ${configs.length} configurations x ${opts.rounds} rounds; load avg ${machine.loadavg}; ` +
     `cores busy before: ${(machine.busyBefore * 100).toFixed(0)}%`);
@@ -231,7 +251,6 @@ async function main() {
 
   const callgrind = {};
   if (opts.callgrind > 0) {
-    if (chroot) throw new Error('--callgrind does not run with --chroot');
     const cgDir = join(resolve(ROOT, opts.out || 'bench/results'), 'callgrind');
     rmSync(cgDir, { recursive: true, force: true });
     for (const c of configs) {

@@ -88,7 +88,7 @@ const readSafe = (file) => { try { return readFileSync(file, 'utf8'); } catch { 
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 /** A lock between processes (a directory holding its owner's pid); bounded wait. */
-async function withLock(name, fn, timeoutMs = 30 * 60000) {
+export async function withLock(name, fn, timeoutMs = 30 * 60000) {
   const dir = join(CACHE, `.lock-${name}`);
   mkdirSync(CACHE, { recursive: true });
   const until = Date.now() + timeoutMs;
@@ -297,7 +297,8 @@ export const njsLine = (line = currentLine()) => line.nginx.njs;
 /** nginx config text for the line's engine: `js_engine qjs;` in stream {}
  * on the QuickJS line, the text unchanged on the others. */
 export function forEngine(text, line = currentLine()) {
-  if (line.nginx.engine !== 'qjs') return text;
+  // A config without njs (the bench's plain nginx) has no js_engine to set.
+  if (line.nginx.engine !== 'qjs' || !/ngx_stream_js_module/.test(text)) return text;
   if (!/^stream\s*\{\n/m.test(text)) throw new Error('no stream { block to put js_engine in');
   return text.replace(/^stream\s*\{\n/m, (m) => `${m}    js_engine qjs;\n`);
 }

@@ -18,11 +18,20 @@ export function dpkgVersion(pkg, chroot) {
   return run('dpkg-query', ['-W', '-f=${Version}', pkg], { chroot }).trim() || undefined;
 }
 
-/** Cores, kernel, CPU model, proxy and interpreter versions, load. */
-export function machineInfo({ chroot } = {}) {
-  const nginx = (run('nginx', ['-v'], { chroot }).match(/nginx\/(\S+)/) || [])[1];
-  const haproxy = (run('haproxy', ['-v'], { chroot }).match(/version (\S+)/) || [])[1];
-  const haproxyLua = (run('haproxy', ['-vv'], { chroot }).match(/Built with Lua version : (.+)/) || [])[1];
+/** Cores, kernel, CPU model, proxy and interpreter versions, load.
+ * `runs` (bench/lib/line.mjs): where each proxy runs, when not all from
+ * `chroot` or the host. */
+export function machineInfo({ chroot, runs } = {}) {
+  const ng = runs ? { chroot: runs.nginx.root || undefined } : { chroot };
+  const hp = runs ? { chroot: runs.haproxy.root || undefined } : { chroot };
+  const hbin = runs?.haproxy.bin || 'haproxy';
+  const nginx = (run(runs?.nginx.bin || 'nginx', ['-v'], ng).match(/nginx\/(\S+)/) || [])[1];
+  const haproxy = (run(hbin, ['-v'], hp).match(/version (\S+)/) || [])[1];
+  const haproxyLua = (run(hbin, ['-vv'], hp).match(/Built with Lua version : (.+)/) || [])[1];
+  const where = runs && (runs.line || runs.nginx.root || runs.haproxy.root || hbin !== 'haproxy')
+    ? { line: runs.line || undefined, engine: runs.engine, nginxRoot: runs.nginx.root || undefined,
+      haproxyRoot: runs.haproxy.root || undefined, haproxyBin: hbin !== 'haproxy' ? hbin : undefined }
+    : {};
   return {
     date: new Date().toISOString(),
     cores: os.cpus().length,
@@ -32,13 +41,14 @@ export function machineInfo({ chroot } = {}) {
     loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
     node: process.version,
     nginx,
-    njsModule: dpkgVersion('libnginx-mod-stream-js', chroot),
+    njsModule: dpkgVersion('libnginx-mod-stream-js', ng.chroot),
     haproxy,
     haproxyLua,
     njsCli: run('njs', ['-v']).trim() || undefined,
     lua53: run('lua5.3', ['-v']).trim().split('  ')[0] || undefined,
     lua54: run('lua5.4', ['-v']).trim().split('  ')[0] || undefined,
     chroot: chroot || undefined,
+    ...where,
   };
 }
 

@@ -21,18 +21,22 @@ import { startSlow } from './slow';
  * let or const, as in core/js/recognise.ts: njs 0.7.9 checks those bindings
  * on every access. */
 function route(s: NginxStreamRequest, named: Policy | undefined): void {
-  // njs 0.7's 'upload' event hands the bytes read so far as a byte string
-  // (njs_vm_value_string_set), which plain ASCII core/ reads as it is, with
-  // nothing to convert. Later njs drop byte strings (0.8.0 the functions
-  // that read them, 0.8.5 the event's: its string is decoded as UTF-8), so
-  // there the Buffer of 'upstream' is read. Which njs this is, the byte
-  // string functions tell (String.prototype.toBytes went in 0.8.0):
-  // cheaper than njs.version_number (about 750 instructions less a
-  // connection on njs 0.7.9, callgrind).
-  var event: 'upload' | 'upstream' = typeof ('' as unknown as { toBytes?: unknown }).toBytes === 'function' ?
-    'upload' : 'upstream';
+  // The common path reads the 'upload' event's string on every njs. njs
+  // 0.7 hands the bytes read so far as a byte string
+  // (njs_vm_value_string_set), which plain ASCII core/ reads as it is. From
+  // 0.8.5 on the string is the bytes decoded as UTF-8: up to the end of an
+  // ASCII tag (all the recogniser takes) it is the bytes themselves, and it
+  // costs njs about 13k instructions a connection less than the Buffer of
+  // 'upstream' turned into a string (callgrind, bench/README.md: 120k ->
+  // 107k on njs 0.8.9, 112k -> 98k on 1.0.2). The general path needs the
+  // bytes (a string from invalid UTF-8 has lost them): on those njs it reads
+  // 'upstream'. Which njs this is, the byte string functions tell
+  // (String.prototype.toBytes went in 0.8.0, with the other functions that
+  // read byte strings): cheaper than njs.version_number (about 750
+  // instructions less a connection on njs 0.7.9, callgrind).
+  var byteStrings = typeof ('' as unknown as { toBytes?: unknown }).toBytes === 'function';
   var slow: ((data: string | Buffer) => void) | undefined;
-  s.on(event as 'upload', function (data: string | Buffer): void {
+  s.on('upload', function (data: string): void {
     if (slow !== undefined) {
       slow(data);
       return;
@@ -42,24 +46,38 @@ function route(s: NginxStreamRequest, named: Policy | undefined): void {
     var vars = s.variables as Record<string, string | undefined>;
     var route: Route | undefined;
     try {
-      // A Buffer as text: the recogniser takes only an ASCII tag, and up to
-      // its end the text is the bytes (a byte above 0x7f after it changes
-      // nothing before it).
       // The limit is read only when it can matter: it is never below
-      // MIN_HEADER_LIMIT, and the tag is no longer than the bytes.
-      route = recogniseJs(typeof data === 'string' ? data : data.toString(),
-        named !== undefined ? named : parsePolicy(vars.xmpp_policy),
+      // MIN_HEADER_LIMIT, and the tag is no longer than the string (a
+      // string from UTF-8 has no more characters than bytes, and an ASCII
+      // tag as many).
+      route = recogniseJs(data, named !== undefined ? named : parsePolicy(vars.xmpp_policy),
         data.length <= MIN_HEADER_LIMIT ? MIN_HEADER_LIMIT : parseHeaderLimit(vars.xmpp_header_limit));
     } catch (e) {
       // The general path reads these bytes again, and says what went wrong.
       route = undefined;
     }
     if (route === undefined) {
-      slow = startSlow(s, named, event);
-      slow(data);
+      if (byteStrings) {
+        slow = startSlow(s, named, 'upload');
+        slow(data);
+        return;
+      }
+      // Over to 'upstream', whose Buffer holds every byte read so far.
+      // nginx calls an event's handler when it runs the preread phase
+      // again: when more bytes come, or when a timer's callback has run
+      // (njs 0.8 and later; njs/slow.ts's header timer relies on it too).
+      // A timer that does nothing makes that happen now, for a client that
+      // has sent all it will send before an answer. Its callback is a
+      // native function: a function written here would make this handler
+      // dearer on every connection (about 500 instructions on njs 0.7.9,
+      // callgrind).
+      s.off('upload');
+      slow = startSlow(s, named, 'upstream');
+      s.on('upstream', slow);
+      setTimeout(String, 0);
       return;
     }
-    s.off(event);
+    s.off('upload');
     // The address is read only for a route by address (the recogniser gives
     // it with the key '').
     if (route.routeBy === BY_ADDR) route.key = vars.remote_addr || '';

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, waitFor, waitForPort, tempDir, onLines } from '../../harness/procs.mjs';
 import { childrenOf } from '../../harness/proc-stats.mjs';
+import { commandLine } from './line.mjs';
 
 /** Typical client headers (189 bytes each, all the same length so that the
  * backend knows when one is whole): distinct accounts over 100 domains, as
@@ -59,7 +60,7 @@ export function runLoad(loadgen, cpu, args, { onLine, timeoutMs = 180000 } = {})
  * `worker` is the process that serves connections (nginx's worker, HAProxy's
  * worker under -W).
  */
-export async function withProxy(prepared, { loadgen, files, proxyCpu, loadCpu, chroot, wrap = [] }, fn) {
+export async function withProxy(prepared, { loadgen, files, proxyCpu, loadCpu, chroot, runs, wrap = [] }, fn) {
   const ports = [...prepared.backendPorts, ...prepared.s2sPorts].join(',');
   const serve = startProcess('taskset', ['-c', String(loadCpu), loadgen, 'serve', '--ports', ports,
     '--expect', String(files.headerLength), '--answer', files.answerFile, '--max-time', '3600']);
@@ -67,9 +68,12 @@ export async function withProxy(prepared, { loadgen, files, proxyCpu, loadCpu, c
   try {
     await waitFor(() => serve.output.includes('"listening"') || serve.exited, { what: 'backends' });
     if (serve.exited) throw new Error(`backends did not start: ${serve.output}`);
-    let [cmd, args] = prepared.command;
-    if (chroot) [cmd, args] = ['chroot', [chroot, cmd, ...args]];
-    proxy = startProcess('taskset', ['-c', String(proxyCpu), ...wrap, cmd, ...args],
+    // Where the proxy runs (bench/lib/line.mjs): the host, a root (then
+    // `wrap`, valgrind, runs inside it too), or another binary.
+    const [name, proxyArgs] = prepared.command;
+    const source = runs?.[prepared.kind] ?? { root: chroot || null, bin: name };
+    const [cmd, args] = commandLine(source, proxyArgs, wrap);
+    proxy = startProcess('taskset', ['-c', String(proxyCpu), cmd, ...args],
       { cwd: prepared.dir, outputFile: join(prepared.dir, 'output.log') });
     await waitForPort(prepared.port, { timeoutMs: wrap.length ? 60000 : 10000 });
     const worker = await waitFor(() => {

@@ -7,7 +7,11 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function machineLine(m) {
   return `${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} cores (${m.cpu}), kernel ${m.kernel}, ` +
     `nginx ${m.nginx} (njs module ${m.njsModule}), HAProxy ${m.haproxy} (${m.haproxyLua}), Node ${m.node}` +
-    (m.chroot ? ` — proxies run from ${m.chroot}` : '');
+    (m.engine === 'qjs' ? ' with `js_engine qjs` (QuickJS)' : '') +
+    (m.line ? ` — release line ${m.line}` : '') +
+    (m.nginxRoot || m.haproxyRoot || m.haproxyBin
+      ? ` — nginx from ${m.nginxRoot || 'the host'}, HAProxy ${m.haproxyBin ? m.haproxyBin : `from ${m.haproxyRoot || 'the host'}`}`
+      : m.chroot ? ` — proxies run from ${m.chroot}` : '');
 }
 
 export function costMarkdown(r) {
