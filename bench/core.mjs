@@ -138,7 +138,10 @@ function checkInputs(core, inputs) {
 function runJson(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600000 });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.stdout}`.slice(0, 2000));
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  // The njs interpreter writes its answer in pieces (bench/timing/njs-main.js), Lua on one line.
+  const lines = r.stdout.trim().split('\n');
+  const pieces = lines.filter((l) => l.startsWith('JSON ')).map((l) => l.slice(5));
+  return JSON.parse(pieces.length ? pieces.join('') : lines.pop());
 }
 
 export async function runCoreBench({ only = 'typical,limit,bytewise,linear', seconds = 0.4, log = () => {} } = {}) {
