@@ -95,10 +95,11 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
           t.match(log, versions, `Debian ${want.debian}: ${(log.match(/^jidroute-start: (?!listening).*$/m) || [''])[0]}`);
           for (const pattern of ERROR_PATTERNS[kind]) t.notMatch(log, pattern, `no ${pattern} in its log`);
           // A server logs what came first once it has read it: allow that a
-          // moment too (under load it came after the proxy's line).
+          // moment too (under load it came after the proxy's line; with the
+          // bench beside the suite, 100 polls were once not enough).
           const logged = (servers, { bytes, r }) => servers.split('\n').find((l) => l.startsWith(`${r.backend} port `) && l.endsWith(` received: ${bytes.toString()}`));
           let servers = '';
-          for (let i = 0; i < 100; i++) {
+          for (let i = 0; i < 300; i++) {
             servers = (await Promise.all(['server-1', 'server-2', 'server-3'].map((s) => serviceLog(s, generation)))).join('\n');
             if (sent.every((s) => logged(servers, s))) break;
             await new Promise((resolve) => setTimeout(resolve, 100));
