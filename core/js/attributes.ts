@@ -3,9 +3,9 @@
 // where the byte-by-byte steps take about 90k instructions an attribute in
 // njs 0.7.9 (five runs found, a value searched, its text checked). A plain
 // attribute here: white space, a name (its bytes as the steps read them),
-// Eq, and a quoted value without
-// '<', '&' or a control (so no character to normalise or decode:
-// https://www.w3.org/TR/xml/#AVNormalize), non-ASCII allowed when the
+// Eq, and a quoted value without '<', '&' or a control (so no character to
+// normalise or decode: https://www.w3.org/TR/xml/#AVNormalize), non-ASCII
+// allowed when the
 // matched text is XML text (the check the steps make on such a name or value,
 // made once for the run: white space, names, '=' and quotes are XML text
 // themselves). Anything else is left to the steps, which read it as before:

@@ -3,7 +3,7 @@
 // to core/jid.ts's lowerPart, in Node and in the njs interpreter):
 //
 // - Under njs's own engine, its native String.prototype.toLowerCase: about
-//   1.7M instructions for a 1,022-byte part (njs 0.7.9, callgrind), where the
+//   1.9M instructions for a 1,022-byte part (njs 0.7.9, callgrind), where the
 //   loop below takes about 20k a code point (10M for the same part). njs maps
 //   code point by code point (simple mappings) from a Unicode 14 table
 //   (src/njs_unicode_lower_case.h, unchanged from 0.7.9 to 1.0.x); the core's
