@@ -3,6 +3,7 @@
 // what users copy.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
 import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
@@ -50,11 +51,28 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
   const dir = tempDir('jidroute-haproxy-');
   const { text, ports } = await moveConfig(configFile, 'bind\\s+:', edit);
   const conf = join(dir, 'haproxy.cfg');
-  writeFileSync(conf, text);
+  // One line more than the example has: a runtime API socket, for
+  // droppedLogs() below.
+  const statsSocket = join(dir, 'admin.sock');
+  writeFileSync(conf, text.replace(/^global\n/m, (m) => `${m}    stats socket ${statsSocket} mode 600 level admin\n`));
   return {
-    kind: 'haproxy', dir, conf, ports,
+    kind: 'haproxy', dir, conf, ports, statsSocket,
     command: ['haproxy', ['-W', '-db', '-f', conf]],
   };
+}
+
+/** What HAProxy's runtime API answers to one command ('' if it cannot be
+ * asked). */
+function askHaproxy(socketPath, command, timeoutMs = 5000) {
+  return new Promise((resolveAnswer) => {
+    let answer = '';
+    const socket = net.connect({ path: socketPath });
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.on('connect', () => socket.end(`${command}\n`));
+    socket.on('data', (d) => { answer += d; });
+    socket.on('error', () => {});
+    socket.on('close', () => { clearTimeout(timer); resolveAnswer(answer); });
+  });
 }
 
 /** Starts a prepared proxy and waits for its first listener. The proxy is
@@ -80,6 +98,20 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
     port: (p) => prepared.ports.get(p),
     /** Everything the proxy logged so far. */
     log: () => (prepared.kind === 'nginx' ? readIfExists(prepared.accessLog) : proc.output),
+    /** Log lines the proxy gave up (0 for nginx: its access log is a file it
+     * writes in turn). HAProxy with more than one thread drops a `log stdout`
+     * line when another thread is writing one ("we prefer to fail on
+     * collision than to block", src/fd.c fd_write_frag_line; the
+     * configuration manual: "may be dropped, in which case the DroppedLogs
+     * counter will be incremented"): seen here under the full suite's load,
+     * 3 of 5,480 lines in test/floods.test.mjs. A test that counts log lines
+     * allows for these, as HAProxy counts them itself (show info). */
+    droppedLogs: async () => {
+      if (prepared.kind !== 'haproxy' || !prepared.statsSocket) return 0;
+      const m = /^DroppedLogs: (\d+)/m.exec(await askHaproxy(prepared.statsSocket, 'show info'));
+      if (!m) throw new Error(`HAProxy's runtime API did not say how many log lines it dropped (${prepared.statsSocket})`);
+      return Number(m[1]);
+    },
     errors: () => (prepared.kind === 'nginx' ? readIfExists(prepared.errorLog) : proc.output),
     stop: () => proc.stop(),
   };

@@ -16,8 +16,12 @@ for (const kind of ['nginx', 'haproxy']) {
     t.comment(JSON.stringify({ flood: r.flood, dribble: r.dribble, rssKiB: r.rssKiB, baseline: r.baseline, underAttack: r.underAttack, tally: r.tally }));
     t.equal(r.flood.junk.ok, 2000, 'all 2,000 junk connections: routed at once, every byte back unchanged');
     t.equal(r.flood.oversized.ok, 1000, 'all 1,000 oversized headers: routed at once, every byte back unchanged');
-    t.ok(r.flood.loggedTooLong >= 1000, 'oversized headers logged as too-long');
-    t.ok(r.flood.loggedNotXml >= 2000, 'junk logged as not-xml');
+    // Each counted line by line; HAProxy may drop a line under load and says
+    // how many it dropped (harness/proxies.mjs droppedLogs): those are
+    // allowed for, no more.
+    const dropped = r.flood.droppedLogs;
+    t.ok(r.flood.loggedTooLong >= 1000 - dropped, `oversized headers logged as too-long (${r.flood.loggedTooLong}; the proxy dropped ${dropped} lines)`);
+    t.ok(r.flood.loggedNotXml >= 2000 - dropped, `junk logged as not-xml (${r.flood.loggedNotXml}; the proxy dropped ${dropped} lines)`);
     if (kind === 'haproxy') {
       t.equal(r.flood.silent.routedByAddress, 1200, 'silent connections: routed by address when inspect-delay ends');
     } else {

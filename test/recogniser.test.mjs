@@ -197,3 +197,25 @@ t.test('a header over the limit or over the recogniser\'s length is the full rea
   t.notOk(core.recognised(limited), 'longer than the header limit');
   t.equal(core.currentRoute(limited, ADDRESS).stream, 'too-long');
 });
+
+// The recogniser's match is empty (a look-ahead): past the limit it finds the
+// tag's end itself, after the XML declaration's '>' when there is one.
+t.test('the tag against the limit, with and without an XML declaration, when more bytes follow', async (t) => {
+  const decl = "<?xml version='1.0'?>";
+  const tag = (n) => `<stream:stream from='${'c'.repeat(n)}@example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;
+  const after = '<x>' + 'y'.repeat(400);
+  for (const prefix of ['', decl, decl + '\n']) {
+    // The tag (with the declaration) exactly 256 bytes, then 256 bytes, then 257.
+    const fill = 256 - tag(0).length - prefix.length;
+    for (const [extra, within] of [[0, true], [1, false]]) {
+      const header = prefix + tag(fill + extra);
+      const what = `${prefix ? 'declaration, ' : ''}${header.length}-byte tag, limit 256, more bytes after`;
+      const r = core.newRouter('bare', '256');
+      t.ok(core.feedRouter(r, header + after), `${what}: decided`);
+      t.equal(core.recognised(r), within, `${what}: ${within ? 'the recogniser' : 'the full reader'}`);
+      const route = core.currentRoute(r, ADDRESS);
+      t.equal(route.stream, within ? 'client' : 'too-long', `${what}: ${within ? 'routed' : 'too long'}`);
+      if (within) t.equal(route.key, `${'c'.repeat(fill + extra)}@example.com`, `${what}: keyed on from`);
+    }
+  }
+});

@@ -34,8 +34,13 @@ for (const kind of ['nginx', 'haproxy']) {
     legitimateUnaffected(t, r);
     if (forwards) {
       t.equal(r.slowClients.handedToBackend, 500, 'every slow client was handed to a backend, none cut');
-      t.equal(r.slowClients.loggedByAddr, 500, 'each routed by its address (route_by addr in the log)');
-      t.equal(r.slowClients.loggedIncomplete, 500, 'each logged as an incomplete header');
+      // All 500 are logged at once when the delay ends: HAProxy may drop a
+      // line then, and says how many (harness/proxies.mjs droppedLogs).
+      const dropped = r.slowClients.droppedLogs;
+      t.ok(r.slowClients.loggedByAddr >= 500 - dropped && r.slowClients.loggedByAddr === r.slowClients.logged,
+        `each routed by its address (route_by addr in the log: ${r.slowClients.loggedByAddr} of ${r.slowClients.logged} lines; the proxy dropped ${dropped})`);
+      t.ok(r.slowClients.loggedIncomplete >= 500 - dropped && r.slowClients.loggedIncomplete === r.slowClients.logged,
+        `each logged as an incomplete header (${r.slowClients.loggedIncomplete} of ${r.slowClients.logged} lines)`);
     } else {
       t.equal(r.slowClients.closedByProxy, 500, 'njs 0.7: every slow client closed by preread_timeout');
       t.equal(r.slowClients.distinctBackendConnections, 0, 'none reached a backend');

@@ -67,20 +67,30 @@ export function latencyFigures(latencies) {
 }
 
 /**
- * The proxy's access log (nginx) or log output (HAProxy), one entry per
- * finished session, by "address:port". Values as logged (HAProxy's in hex,
+ * The proxy's access log (nginx) or log output (HAProxy): every finished
+ * session's entry, in the order logged. Values as logged (HAProxy's in hex,
  * decoded here).
  */
-export function accessLog(stack) {
-  const entries = new Map();
+export function accessLogEntries(stack) {
+  const entries = [];
   const hex = stack.kind === 'haproxy';
   for (const line of stack.proxy.log().split('\n')) {
     const m = /^(\S+) \[[^\]]*\] key=(\S*) by=(\S*) from=(\S*) to=(\S*)(?: stream=(\S*))? (?:upstream|backend)=(\S*)/.exec(line);
     if (!m) continue;
     const value = (v) => (hex && v !== '-' ? Buffer.from(v, 'hex').toString('utf8') : v === '-' ? '' : v);
-    entries.set(m[1], { client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]), stream: m[6] ?? '', upstream: m[7] });
+    entries.push({ client: m[1], key: value(m[2]), routeBy: m[3] === '-' ? '' : m[3], from: value(m[4]), to: value(m[5]), stream: m[6] ?? '', upstream: m[7] });
   }
   return entries;
+}
+
+/**
+ * The same, by "address:port": the last session logged for each. On
+ * loopback Linux hands a port out again while its last connection is in
+ * TIME_WAIT (net.ipv4.tcp_tw_reuse = 2 by default), so under a flood two
+ * sessions can share an address and port: count with accessLogEntries.
+ */
+export function accessLog(stack) {
+  return new Map(accessLogEntries(stack).map((e) => [e.client, e]));
 }
 
 export const sum = (xs) => xs.reduce((a, b) => a + b, 0);

@@ -9,7 +9,7 @@ import { startEchoStack, proxyErrors } from '../stack.mjs';
 import { openSession, verifySession, newTally, clientHeader } from '../sessions.mjs';
 import { treeRss, treeCpuMs, watchRss } from '../proc-stats.mjs';
 import { sleep, addressPool, inParallel } from '../procs.mjs';
-import { POOL, probeHomes, legitLoad, latencyFigures, accessLog } from './common.mjs';
+import { POOL, probeHomes, legitLoad, latencyFigures, accessLogEntries } from './common.mjs';
 
 /** Bytes that are not XML from the first byte on (routed at once). */
 function junk(rng) {
@@ -130,7 +130,9 @@ export async function floods(kind, {
     }
     const floodMs = Date.now() - started;
     const floodCpuMs = treeCpuMs(stack.pid) - cpu0;
-    const log = accessLog(stack);
+    const log = accessLogEntries(stack);
+    // What HAProxy says it could not log (harness/proxies.mjs droppedLogs).
+    const droppedLogs = stack.proxy.droppedLogs ? await stack.proxy.droppedLogs() : 0;
     const silentRouted = silentAll.filter((s) => s.backend).length;
 
     // Headers one byte per segment, versus the same headers whole: proxy CPU.
@@ -164,8 +166,9 @@ export async function floods(kind, {
         connections: rounds * (silent + junkCount + oversizedCount),
         silent: { connections: silentAll.length, routedByAddress: silentRouted, closedByProxy: silentAll.length - silentRouted },
         junk: junkResults, oversized: oversizedResults,
-        loggedTooLong: [...log.values()].filter((e) => e.stream === 'too-long').length,
-        loggedNotXml: [...log.values()].filter((e) => e.stream === 'not-xml').length,
+        loggedTooLong: log.filter((e) => e.stream === 'too-long').length,
+        loggedNotXml: log.filter((e) => e.stream === 'not-xml').length,
+        droppedLogs,
       },
       dribble: {
         connections: dribbles, headerBytes: dribbleHeader.length,

@@ -70,6 +70,8 @@ export async function slowClients(kind, { slow = 500, everyMs = 2000, bytesEach 
     handed.forEach((s, i) => { if (!closeResults[i]) slowProblems.push(`slow ${s.localAddress}: not every byte came back`); slowProblems.push(...verifySession(s, stack.byName, tally)); });
     await sleep(500);
     const log = accessLog(stack);
+    // What HAProxy says it could not log (harness/proxies.mjs droppedLogs).
+    const droppedLogs = stack.proxy.droppedLogs ? await stack.proxy.droppedLogs() : 0;
     const logged = handed.map((s) => log.get(`${s.localAddress}:${s.localPort}`)).filter(Boolean);
     const closedLogged = closedEarly.map((s) => log.get(`${s.localAddress}:${s.localPort}`)).filter(Boolean);
     const reachedBackend = new Set(handed.map((s) => `${s.backend}/${s.id}`));
@@ -92,6 +94,7 @@ export async function slowClients(kind, { slow = 500, everyMs = 2000, bytesEach 
         loggedIncomplete: logged.filter((e) => e.stream === 'incomplete').length,
         logged: logged.length,
         closedLogged: closedLogged.length,
+        droppedLogs,
         distinctBackendConnections: reachedBackend.size,
       },
       rssKiB: { before: rssBefore, peak: peakKiB, after: treeRss(stack.pid).totalKiB },
