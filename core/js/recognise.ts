@@ -40,18 +40,10 @@ export const RECOGNISED_MAX = 1024;
 // code below checks. Values: printable ASCII without the quotes, '&' (no
 // references to decode), '<', '>' and '=' (so a '>' can only close the tag).
 //
-// The whole expression is one look-ahead, `^(?=...)`: the groups are kept
-// (ECMAScript keeps a look-ahead's captures; so does PCRE) and the match
-// itself is empty, so exec makes no string of the whole tag, which njs would
-// keep until the connection ends (the tag's length is found below only for
-// the rare header longer than the limit). Both expressions so: one 512-byte
-// pool page fewer a connection and about 600 instructions less on njs 0.7.9,
-// 1k on njs 0.8.9 (callgrind, bench/README.md).
-//
 // A literal, not new RegExp(...): njs 0.7.9 compiles a RegExp made by the
 // constructor again in every connection; a literal is compiled once.
 const HEADER_SHAPE =
-  /^(?=(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>)/;
+  /^(?:<\?xml version=(?:'1\.0'|"1\.0")(?: encoding=(?:'(?:UTF|utf)-8'|"(?:UTF|utf)-8"))?\?>[ \t\r\n]*)?<([A-Za-z_][A-Za-z0-9_.-]*):stream(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?(?:[ \t\r\n]+([A-Za-z0-9_.:-]+)=('[ !#-%(-;?-~]*'|"[ !#-%(-;?-~]*"))?[ \t\r\n]*>/;
 const SLOTS_END = 2 + 2 * 6;
 
 /** `from` and `to` as ASCII JIDs with their quotes, in one exec:
@@ -63,20 +55,13 @@ const SLOTS_END = 2 + 2 * 6;
  * excluded characters are in no value read here); a domain is labels of
  * letters, digits and '-'. An empty value is no JID (`''`). */
 const ASCII_JIDS =
-  /^(?=(?:['"]((?:[!#-%(-.0-9;?A-~]+@)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*))\.?(?:\/[ !#-%(-;?-~]+)?['"]|['"]['"])?\n(?:['"](?:([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.?)?['"])?$)/;
+  /^(?:['"]((?:[!#-%(-.0-9;?A-~]+@)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*))\.?(?:\/[ !#-%(-;?-~]+)?['"]|['"]['"])?\n(?:['"](?:([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.?)?['"])?$/;
 
 // `var`, not let or const: njs 0.7.9 checks a let or const binding on every
 // access (about 1,300 instructions less for this function, callgrind).
 export function recogniseJs(this: void, bytes: string, policy: Policy, limit: number): Route | undefined {
   var m = HEADER_SHAPE.exec(bytes.length > RECOGNISED_MAX ? bytes.substring(0, RECOGNISED_MAX) : bytes);
-  // Past the limit the tag is too long. It ends at its first '>' (no value
-  // read holds one), or after an XML declaration at the next one. One
-  // condition, no variable: a local more costs njs 0.7.9 about 1k
-  // instructions a call (callgrind).
-  if (m === null || (bytes.length > limit &&
-      (bytes.charCodeAt(1) === 0x3f ? bytes.indexOf('>', bytes.indexOf('>') + 1) : bytes.indexOf('>')) >= limit)) {
-    return undefined;
-  }
+  if (m === null || (bytes.length > limit && m[0].length > limit)) return undefined;
   // Every client's prefix is `stream`: its name without a string made.
   var streamsName = m[1] === 'stream' ? 'xmlns:stream' : 'xmlns:' + m[1];
   // '' for an attribute not given: a value read comes with its quotes.
