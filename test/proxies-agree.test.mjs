@@ -51,8 +51,8 @@ t.test('nginx and HAProxy publish the same variables for the same bytes', async 
   const read = () => ({ nginx: parseLog('nginx', proxies[0].log()), haproxy: parseLog('haproxy', proxies[1].log()) });
   const unlogged = (logs) => sent.filter((s) => !logs.nginx.has(s.nginx) || !logs.haproxy.has(s.haproxy));
   // Each proxy logs a session when it ends; every client here has seen its
-  // connection closed. On a loaded machine a line can come late: wait, then
-  // say which ones never came.
+  // connection closed. Wait for the lines (60 s at most), then say which
+  // ones never came.
   const logs = await waitFor(() => { const l = read(); return unlogged(l).length === 0 && l; },
     { what: 'a log line for every connection on both proxies', timeoutMs: 60000 }).catch(() => read());
   // nginx's access log loses nothing. HAProxy may drop a line under load

@@ -198,8 +198,9 @@ t.test('a header over the limit or over the recogniser\'s length is the full rea
   t.equal(core.currentRoute(limited, ADDRESS).stream, 'too-long');
 });
 
-// The recogniser's match is empty (a look-ahead): past the limit it finds the
-// tag's end itself, after the XML declaration's '>' when there is one.
+// Past the limit, the recogniser measures the tag (with its XML declaration,
+// when there is one) against it, not the bytes that follow: a tag that fits is
+// the recogniser's, one byte more is too long.
 t.test('the tag against the limit, with and without an XML declaration, when more bytes follow', async (t) => {
   const decl = "<?xml version='1.0'?>";
   const tag = (n) => `<stream:stream from='${'c'.repeat(n)}@example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;
