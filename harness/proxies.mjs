@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
-import { freePort, startProcess, tempDir, waitForPort, readIfExists, sleep } from './procs.mjs';
+import { freePort, startProcess, tempDir, waitFor, waitForPort, readIfExists, sleep } from './procs.mjs';
 import { commandFor, currentLine, forEngine, njsLine } from './lines.mjs';
 
 export const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -98,23 +98,64 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
     port: (p) => prepared.ports.get(p),
     /** Everything the proxy logged so far. */
     log: () => (prepared.kind === 'nginx' ? readIfExists(prepared.accessLog) : proc.output),
-    /** Log lines the proxy gave up (0 for nginx: its access log is a file it
-     * writes in turn). HAProxy with more than one thread drops a `log stdout`
-     * line when another thread is writing one ("we prefer to fail on
-     * collision than to block", src/fd.c fd_write_frag_line; the
-     * configuration manual: "may be dropped, in which case the DroppedLogs
-     * counter will be incremented"): seen here under the full suite's load,
-     * 3 of 5,480 lines in test/floods.test.mjs. A test that counts log lines
-     * allows for these, as HAProxy counts them itself (show info). */
-    droppedLogs: async () => {
-      if (prepared.kind !== 'haproxy' || !prepared.statsSocket) return 0;
-      const m = /^DroppedLogs: (\d+)/m.exec(await askHaproxy(prepared.statsSocket, 'show info'));
-      if (!m) throw new Error(`HAProxy's runtime API did not say how many log lines it dropped (${prepared.statsSocket})`);
-      return Number(m[1]);
-    },
+    /** Log lines HAProxy gave up (droppedLogs below). */
+    droppedLogs: () => droppedLogs(prepared),
     errors: () => (prepared.kind === 'nginx' ? readIfExists(prepared.errorLog) : proc.output),
     stop: () => proc.stop(),
   };
+}
+
+/** Log lines the proxy gave up (0 for nginx: its access log is a file it
+ * writes in turn). HAProxy with more than one thread drops a `log stdout`
+ * line when another thread is writing one ("we prefer to fail on collision
+ * than to block", src/fd.c fd_write_frag_line; the configuration manual: "may
+ * be dropped, in which case the DroppedLogs counter will be incremented"):
+ * seen here under the full suite's load, 3 of 5,480 lines in
+ * test/floods.test.mjs, and in CI one line of a batch of eight connections
+ * test/lib/routing-suite.mjs opens at once. A test that counts log lines
+ * allows for these, as HAProxy counts them itself (show info). `prepared`:
+ * what prepareHaproxy returned, run on the host or in a container that
+ * mounts its folder. */
+export async function droppedLogs(prepared) {
+  if (prepared.kind !== 'haproxy' || !prepared.statsSocket) return 0;
+  const m = /^DroppedLogs: (\d+)/m.exec(await askHaproxy(prepared.statsSocket, 'show info'));
+  if (!m) throw new Error(`HAProxy's runtime API did not say how many log lines it dropped (${prepared.statsSocket})`);
+  return Number(m[1]);
+}
+
+/** How many log lines `proxy` (startProxy's, or one like it) dropped so far. */
+export async function droppedSoFar(proxy) {
+  return proxy.droppedLogs ? proxy.droppedLogs() : 0;
+}
+
+/** `attempt()` again, at most `tries` times in all, while the log lines it
+ * found missing (`missingOf(result)`) are no more than the lines HAProxy
+ * counted as dropped during it: a missing line nothing accounts for is a
+ * failure the caller reports. Returns { result, attempts }. */
+export async function againWhileDropped(proxy, attempt, missingOf, { tries = 3 } = {}) {
+  for (let attempts = 1; ; attempts++) {
+    const before = await droppedSoFar(proxy);
+    const result = await attempt();
+    const missing = missingOf(result);
+    if (!missing || attempts >= tries || (await droppedSoFar(proxy)) - before < missing) return { result, attempts };
+  }
+}
+
+/** The log entry of one connection (parseLog) once its line is written, or
+ * null if none came within `timeoutMs`. */
+export async function logEntry(proxy, client, { timeoutMs = 10000 } = {}) {
+  return waitFor(() => parseLog(proxy.kind, proxy.log()).get(client), { timeoutMs, what: `log line for ${client}` }).catch(() => null);
+}
+
+/** `connect()` (one connection, resolving to { client, ... }) and its log
+ * entry, made again while HAProxy drops the line (againWhileDropped).
+ * Returns { r, entry (null: never logged), attempts }. */
+export async function loggedConnection(proxy, connect, { tries, timeoutMs } = {}) {
+  const { result, attempts } = await againWhileDropped(proxy, async () => {
+    const r = await connect();
+    return { r, entry: await logEntry(proxy, r.client, { timeoutMs }) };
+  }, (x) => (x.entry ? 0 : 1), { tries });
+  return { ...result, attempts };
 }
 
 export { sleep };

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { prepareNginx, prepareHaproxy, ROOT, INSTALL_DIR } from '../harness/proxies.mjs';
+import { prepareNginx, prepareHaproxy, droppedLogs, ROOT, INSTALL_DIR } from '../harness/proxies.mjs';
 import { routingSuite } from './lib/routing-suite.mjs';
 import { waitForPort, readIfExists } from '../harness/procs.mjs';
 import { GENERATIONS, HAPROXY_34, image, useDocker, runContainer, removeContainer, inImage, docker } from '../harness/docker.mjs';
@@ -63,6 +63,8 @@ if (process.env.JIDROUTE_SKIP_DOCKER) {
       ...prepared,
       port: (p) => prepared.ports.get(p),
       log: () => readIfExists(prepared.kind === 'nginx' ? prepared.accessLog : output),
+      // The runtime API socket is in the mounted folder (harness/proxies.mjs).
+      droppedLogs: () => droppedLogs(prepared),
       errors: () => readIfExists(prepared.kind === 'nginx' ? prepared.errorLog : output),
       stop: () => removeContainer(name),
     };

@@ -27,7 +27,7 @@ import { startProsody, prosodyVersion, prosodyLogs } from './lib/prosody.mjs';
 import { makeStackPki, DOMAINS, PASSWORD } from './lib/e2e.mjs';
 import { addressPool, freePort } from '../harness/procs.mjs';
 import { CLIENTS, clientVersions } from './lib/real-clients.mjs';
-import { SERVERS, examplePaths, startExampleProxy, runPath, clientDevices, writeBetweenMarkers } from './lib/real-client-paths.mjs';
+import { SERVERS, examplePaths, startExampleProxy, runPath, runPathLogged, clientDevices, writeBetweenMarkers } from './lib/real-client-paths.mjs';
 import { useRoot } from '../harness/lines.mjs';
 
 t.setTimeout(Number(process.env.JIDROUTE_REAL_CLIENTS_TIMEOUT_MS ?? 1200000));
@@ -180,7 +180,7 @@ for (const server of servers) {
       const { proxy, serverOf } = await startExampleProxy(kind, config, prosody, pki);
       try {
         for (const path of proxyPaths.filter((p) => p.config === config)) {
-          const run = await runPath({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(0, 2), client: path.client });
+          const run = await runPathLogged({ ...common, target: proxy.port(path.port), proxy, serverOf, nextAddress: addressPool(0, 2), client: path.client });
           results.push({ server: server.label, path, run });
           await t.test(`${path.id} (${path.transport}, ${path.policy} policy)`, async (t) => {
             checkPath(t, server, path, run);

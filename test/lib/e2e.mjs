@@ -6,7 +6,7 @@
 // clients received.
 import { readFileSync } from 'node:fs';
 import { startStack } from '../../harness/stack.mjs';
-import { parseLog } from '../../harness/proxies.mjs';
+import { parseLog, againWhileDropped } from '../../harness/proxies.mjs';
 import { startProsody, prosodyLogs } from './prosody.mjs';
 import { makePki } from './pki.mjs';
 import { startClients } from './xmpp-clients.mjs';
@@ -179,9 +179,19 @@ function group(items, key) {
  * Connects `devices` through the stack, sends `messages(devices, connected)`,
  * disconnects, and reads where each device landed. Returns { connected,
  * results, devices: [{ ...device, server, routeBy, key }], placement:
- * { account or domain: [servers] }, fromServers: { account: { server: n } } }.
+ * { account or domain: [servers] }, fromServers: { account: { server: n } },
+ * attempts }: the whole run again, at most `tries` times in all, while the
+ * log lines missing are as many as HAProxy newly counts as dropped.
  */
-export async function runTraffic(stack, clients, devices, messages, { waitMs = 4000 } = {}) {
+export async function runTraffic(stack, clients, devices, messages, { waitMs = 4000, tries = 3 } = {}) {
+  // HAProxy may drop a log line when sessions end together (harness/proxies.mjs
+  // droppedLogs): the run goes again then.
+  const { result, attempts } = await againWhileDropped(stack.proxy, () => trafficOnce(stack, clients, devices, messages, waitMs),
+    (run) => run.devices.filter((d) => d.connected && !d.server).length, { tries });
+  return { ...result, attempts };
+}
+
+async function trafficOnce(stack, clients, devices, messages, waitMs) {
   const before = stack.prosody.servers.map((s) => s.authenticated().length);
   const connected = await clients.connect(devices);
   const ok = connected.filter((c) => c.ok);

@@ -4,7 +4,7 @@
 // where it landed, which SASL mechanism it used, what arrived.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, parseLog } from '../../harness/proxies.mjs';
+import { ROOT, parseLog, againWhileDropped } from '../../harness/proxies.mjs';
 import { startStack } from '../../harness/stack.mjs';
 import { certificatePaths, mapPaths, upstreamResolver, exampleServers } from './e2e.mjs';
 import { waitForPort, waitFor, sleep, readIfExists } from '../../harness/procs.mjs';
@@ -271,6 +271,16 @@ export async function runPath({ clients, target, proxy, serverOf, prosody, pki, 
   timing.end = Date.now();
   const ms = (a, b) => timing[b] - timing[a];
   return { devices, messages, sessions, output, timing: `ready ${ms('start', 'ready')} ms (${Object.entries(readyAt).map(([n, v]) => `${n} ${v}`).join(', ')}), messages ${ms('ready', 'sent')} ms, stop ${ms('sent', 'stopped')} ms, logs ${ms('stopped', 'end')} ms` };
+}
+
+/** runPath through a proxy, done again (at most `tries` times in all) while
+ * the devices without a log line are as many as HAProxy newly counts as
+ * dropped: it may drop a line when sessions end together
+ * (harness/proxies.mjs droppedLogs). */
+export async function runPathLogged(options, tries = 3) {
+  const { result, attempts } = await againWhileDropped(options.proxy, () => runPath(options),
+    (run) => run.devices.filter((d) => d.client_port && !d.log).length, { tries });
+  return { ...result, attempts };
 }
 
 function parseLogWithUpstream(proxy) {
