@@ -61,18 +61,33 @@ export async function prepareHaproxy(configFile = 'haproxy/haproxy.cfg', { edit 
   };
 }
 
-/** What HAProxy's runtime API answers to one command ('' if it cannot be
- * asked). */
+/** What HAProxy's runtime API answers to one command: { answer, error }
+ * (answer '' and the socket's error code if it could not be asked). */
 function askHaproxy(socketPath, command, timeoutMs = 5000) {
   return new Promise((resolveAnswer) => {
     let answer = '';
+    let error = null;
     const socket = net.connect({ path: socketPath });
-    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    const timer = setTimeout(() => { error = 'no answer in time'; socket.destroy(); }, timeoutMs);
     socket.on('connect', () => socket.end(`${command}\n`));
     socket.on('data', (d) => { answer += d; });
-    socket.on('error', () => {});
-    socket.on('close', () => { clearTimeout(timer); resolveAnswer(answer); });
+    socket.on('error', (e) => { error = e.code ?? e.message; });
+    socket.on('close', () => { clearTimeout(timer); resolveAnswer({ answer, error }); });
   });
+}
+
+/** HAProxy's `show info`, asked until it answers, for at most `timeoutMs`:
+ * HAProxy binds its listeners one after another (protocol_bind_all), so
+ * when the first port answers the socket may not be there yet (seen once in
+ * CI, on the host's 2.6: asked right after start, no answer). */
+async function haproxyInfo(socketPath, timeoutMs = 10000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { answer, error } = await askHaproxy(socketPath, 'show info');
+    if (/^Pid: /m.test(answer)) return answer;
+    if (Date.now() >= until) throw new Error(`HAProxy's runtime API did not answer show info (${socketPath}: ${error ?? JSON.stringify(answer.slice(0, 200))})`);
+    await sleep(100);
+  }
 }
 
 /** Starts a prepared proxy and waits for its first listener. The proxy is
@@ -91,6 +106,15 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
   } catch (e) {
     await proc.stop();
     throw new Error(`${prepared.kind} did not start: ${proc.output}`);
+  }
+  // HAProxy: its runtime API too, which droppedLogs asks.
+  if (prepared.statsSocket) {
+    try {
+      await haproxyInfo(prepared.statsSocket);
+    } catch (e) {
+      await proc.stop();
+      throw new Error(`${e.message}\n${proc.output}`);
+    }
   }
   return {
     ...prepared,
@@ -118,7 +142,7 @@ export async function startProxy(prepared, { waitPort, waitHost, line } = {}) {
  * mounts its folder. */
 export async function droppedLogs(prepared) {
   if (prepared.kind !== 'haproxy' || !prepared.statsSocket) return 0;
-  const m = /^DroppedLogs: (\d+)/m.exec(await askHaproxy(prepared.statsSocket, 'show info'));
+  const m = /^DroppedLogs: (\d+)/m.exec(await haproxyInfo(prepared.statsSocket));
   if (!m) throw new Error(`HAProxy's runtime API did not say how many log lines it dropped (${prepared.statsSocket})`);
   return Number(m[1]);
 }
