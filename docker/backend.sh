@@ -1,7 +1,8 @@
 #!/bin/sh
 # A stand-in XMPP server for the compose demo: on each port (127.0.0.1 only)
-# it greets every connection with its name and prints the first bytes the
-# proxy passed on, so `docker compose logs` shows which header landed where.
+# it reads the first bytes the proxy passes on, greets the connection with
+# its name and prints those bytes, so `docker compose logs` shows which
+# header landed where.
 set -eu
 name=${1:?usage: jidroute-backend NAME PORT...}
 shift
