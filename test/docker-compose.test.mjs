@@ -25,7 +25,8 @@ function compose(args, generation, options = {}) {
     { cwd: ROOT, timeoutMs: 900000, env: { JIDROUTE_DEBIAN: generation, PATH: `/usr/bin:${process.env.PATH}` }, ...options });
 }
 
-/** The logs of one service without the "name_1  | " prefix compose adds. */
+/** The logs of the services named (separated by spaces) without the
+ * "name_1  | " prefix compose adds. */
 async function serviceLog(services, generation) {
   const r = await compose(['logs', '--no-color', ...services.split(' ')], generation);
   return r.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n').map((l) => l.replace(/^\S+\s+\| ?/, '')).join('\n');

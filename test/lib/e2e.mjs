@@ -180,8 +180,8 @@ function group(items, key) {
  * disconnects, and reads where each device landed. Returns { connected,
  * results, devices: [{ ...device, server, routeBy, key }], placement:
  * { account or domain: [servers] }, fromServers: { account: { server: n } },
- * attempts }: the whole run again, at most `tries` times in all, while the
- * log lines missing are as many as HAProxy newly counts as dropped.
+ * attempts }: the whole run again, at most `tries` times in all, while
+ * HAProxy counted as dropped during it at least as many lines as are missing.
  */
 export async function runTraffic(stack, clients, devices, messages, { waitMs = 4000, tries = 3 } = {}) {
   // HAProxy may drop a log line when sessions end together (harness/proxies.mjs

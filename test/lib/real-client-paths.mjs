@@ -274,8 +274,8 @@ export async function runPath({ clients, target, proxy, serverOf, prosody, pki, 
 }
 
 /** runPath through a proxy, done again (at most `tries` times in all) while
- * the devices without a log line are as many as HAProxy newly counts as
- * dropped: it may drop a line when sessions end together
+ * HAProxy counted as dropped during it at least as many lines as there are
+ * devices without one: it may drop a line when sessions end together
  * (harness/proxies.mjs droppedLogs). */
 export async function runPathLogged(options, tries = 3) {
   const { result, attempts } = await againWhileDropped(options.proxy, () => runPath(options),
